@@ -1,0 +1,137 @@
+"""Hey Now's channels, the platforms we send from, and how a typed client id becomes a wire id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+import phonenumbers
+
+
+class Channel(IntEnum):
+    """The `channelId` path parameter (vendor document, sections 6 and 7)."""
+
+    WHATSAPP = 1
+    MESSENGER = 2
+    TWITTER = 3
+    WEBCHAT = 4
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def text_limit(self) -> int:
+        """The longest text the channel's own network accepts in one message."""
+        return _TEXT_LIMITS[self]
+
+    @property
+    def sends_single_messages(self) -> bool:
+        """The vendor document allows only 1-3 for `message`; WebChat appears in `masiveMessage` only."""
+        return self is not Channel.WEBCHAT
+
+    @classmethod
+    def parse(cls, word: str) -> Channel:
+        """Accept `1`..`4` or a channel name (`whatsapp`, `wa`, `facebook`, ...)."""
+        key = word.strip().lower()
+        if key.isdigit() and int(key) in cls._value2member_map_:
+            return cls(int(key))
+        if key in _ALIASES:
+            return _ALIASES[key]
+        raise ValueError(
+            f"`{word}` is not a Hey Now channel: use 1 (WhatsApp), 2 (Messenger), "
+            "3 (Twitter) or 4 (WebChat), or their names"
+        )
+
+
+_LABELS = {
+    Channel.WHATSAPP: "WhatsApp",
+    Channel.MESSENGER: "Messenger",
+    Channel.TWITTER: "Twitter",
+    Channel.WEBCHAT: "WebChat",
+}
+# WhatsApp Business text bodies: 4096; Messenger text: 2000; Twitter/X DMs: 10000.
+_TEXT_LIMITS = {
+    Channel.WHATSAPP: 4096,
+    Channel.MESSENGER: 2000,
+    Channel.TWITTER: 10000,
+    Channel.WEBCHAT: 4096,
+}
+_ALIASES = {
+    "whatsapp": Channel.WHATSAPP,
+    "wa": Channel.WHATSAPP,
+    "messenger": Channel.MESSENGER,
+    "facebook": Channel.MESSENGER,
+    "fb": Channel.MESSENGER,
+    "twitter": Channel.TWITTER,
+    "x": Channel.TWITTER,
+    "webchat": Channel.WEBCHAT,
+    "web": Channel.WEBCHAT,
+}
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class PlatformRef:
+    """One of our sending platforms: the channel plus our own id on it (`1:59899000001`)."""
+
+    channel: Channel
+    platform_id: str
+
+    @classmethod
+    def parse(cls, text: str) -> PlatformRef:
+        channel_word, sep, platform_id = text.strip().partition(":")
+        if not sep or not platform_id:
+            raise ValueError(
+                f"`{text}` is not CHANNEL:PLATFORM (for example `1:59899000001` "
+                "or `whatsapp:59899000001`)"
+            )
+        channel = Channel.parse(channel_word)
+        if not _PLAIN_ID.match(platform_id):
+            raise ValueError(f"`{platform_id}` is not a platform id: use letters and digits only")
+        return cls(channel, platform_id)
+
+    def __str__(self) -> str:
+        return f"{self.channel.value}:{self.platform_id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.channel.label} {self.platform_id}"
+
+
+def normalise_client_id(channel: Channel, typed: str, region: str) -> str:
+    """Turn what a person typed into the clientId Hey Now expects.
+
+    WhatsApp ids are phone numbers in international form without `+` (`59891000001`); people
+    type them in every local form, so phonenumbers parses them against the default region.
+    Other channels' ids are opaque, so only characters unsafe in a URL path are refused.
+    """
+    typed = typed.strip()
+    if channel is Channel.WHATSAPP:
+        return _normalise_phone(typed, region)
+    if not _PLAIN_ID.match(typed):
+        raise ValueError(
+            f"`{typed}` is not a {channel.label} id: use the client's id as Hey Now shows it "
+            "(letters and digits, no spaces)"
+        )
+    return typed
+
+
+def _normalise_phone(typed: str, region: str) -> str:
+    candidates = [typed]
+    digits = re.sub(r"[\s().\-]", "", typed)
+    if digits.isdigit():
+        candidates.append("+" + digits)  # international form typed without the `+`
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return e164.lstrip("+")
+    raise ValueError(
+        f"`{typed}` is not a valid phone number: write it with its country code "
+        f"(`+598 91 000 001`) or as a local {region} number (`091 000 001`)"
+    )

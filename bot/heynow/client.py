@@ -1,0 +1,252 @@
+"""The Hey Now REST client: login, the two sends, message status, one contact, the agenda."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from bot.heynow import parsing
+from bot.heynow.channels import Channel, PlatformRef
+from bot.heynow.errors import (
+    DeliveryUnknown,
+    HeyNowError,
+    HeyNowTimeout,
+    HeyNowTransportError,
+    HeyNowUnreachable,
+    InvalidCredentials,
+    ServerError,
+    error_for_status,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKEN_LIFETIME_SECONDS = 24 * 3600
+# Renew a little early so that a call never starts with a token about to die in flight.
+TOKEN_RENEW_MARGIN_SECONDS = 300
+
+
+class TokenCache(Protocol):
+    """Where the bearer token survives restarts (storage.Store implements it)."""
+
+    def load_token(self, account: str) -> tuple[str, float] | None: ...
+
+    def save_token(self, account: str, token: str, expires_at: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact document of the agenda, reduced to what the app shows."""
+
+    client_id: str
+    name: str | None
+    phones: tuple[str, ...] = ()
+    locale: str | None = None
+    timezone: str | None = None
+    gender: str | None = None
+    profile_pic: str | None = None
+    document_id: str | None = None
+    channels: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any], ref: PlatformRef | None = None) -> Contact:
+        channels = tuple(c for c in doc.get("channels") or () if isinstance(c, dict))
+        mine = next(
+            (c for c in channels if ref and str(c.get("platformId")) == ref.platform_id),
+            channels[0] if channels else {},
+        )
+        phones = tuple(str(p) for p in doc.get("phones") or () if p)
+        client_id = str(mine.get("clientId") or (phones[0] if phones else "") or "")
+        names = [str(doc.get(k)).strip() for k in ("first_name", "last_name") if doc.get(k)]
+        return cls(
+            client_id=client_id,
+            name=" ".join(n for n in names if n) or None,
+            phones=phones,
+            locale=_text(doc.get("locale")),
+            timezone=_text(doc.get("timezone")),
+            gender=_text(doc.get("gender")),
+            profile_pic=_text(doc.get("profile_pic")),
+            document_id=_text(doc.get("_id")),
+            channels=channels,
+        )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+class HeyNowClient:
+    """One long-lived httpx client per app; thread-safe.
+
+    GETs are idempotent, so they are retried with back-off on 5xx and transport errors. Sends are
+    never retried blindly: only a 401 (the request was refused before anything happened) is
+    retried, once, after a fresh login.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        user: str,
+        password: str,
+        token_cache: TokenCache | None = None,
+        timeout: float = 10.0,
+        get_attempts: int = 3,
+        backoff_seconds: float = 0.5,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._user = user
+        self._password = password
+        self._account = f"{base_url.rstrip('/')} {user}"
+        self._tokens = token_cache
+        self._clock = clock
+        self._get_attempts = get_attempts
+        self._backoff_seconds = backoff_seconds
+        self._token: tuple[str, float] | None = None
+        self._login_lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "heynow-slack"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the six methods ------------------------------------------------------------------
+
+    def login(self) -> str:
+        """Log in and keep the token (memory and cache); returns it."""
+        response = self._request("POST", "login", json={"name": self._user, "password": self._password})
+        if response.status_code == 401:
+            raise InvalidCredentials(401, "login refused")
+        self._raise_for_status(response)
+        token = parsing.parse_token(response.content)
+        if token is None:
+            raise HeyNowError("Hey Now's login answer held no token")
+        expires_at = self._clock() + TOKEN_LIFETIME_SECONDS - TOKEN_RENEW_MARGIN_SECONDS
+        self._token = (token, expires_at)
+        if self._tokens is not None:
+            self._tokens.save_token(self._account, token, expires_at)
+        logger.info("Logged in to Hey Now as %s", self._user)
+        return token
+
+    def send_message(self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True) -> str | None:
+        """Send one message; returns idMessageHey (None if Hey Now sent none back)."""
+        path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
+        params = {"contactValidation": "true" if validate else "false"}
+        response = self._send(path, params=params, text=text)
+        return parsing.parse_message_id(response.content)
+
+    def send_mass_message(self, ref: PlatformRef, client_id: str, text: str) -> str | None:
+        """One send of a mass campaign (`masiveMessage`: the misspelling is the real path)."""
+        path = f"masiveMessage/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
+        response = self._send(path, params=None, text=text)
+        return parsing.parse_message_id(response.content)
+
+    def message_status(self, ref: PlatformRef, message_id: str) -> str:
+        """`?`, `RS`, `RU` or `LU`."""
+        path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(message_id)}"
+        return parsing.parse_status(self._get(path).content)
+
+    def contact(self, ref: PlatformRef, client_id: str) -> Contact:
+        path = f"contact/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
+        return Contact.from_document(parsing.parse_json_object(self._get(path).content), ref)
+
+    def agenda(self, ref: PlatformRef) -> list[Contact]:
+        path = f"contact/{ref.channel.value}/{_seg(ref.platform_id)}"
+        documents = parsing.parse_json_list(self._get(path).content)
+        return [Contact.from_document(doc, ref) for doc in documents]
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _get(self, path: str) -> httpx.Response:
+        retrying = Retrying(
+            retry=retry_if_exception_type((ServerError, HeyNowTransportError)),
+            stop=stop_after_attempt(self._get_attempts),
+            wait=wait_exponential_jitter(initial=self._backoff_seconds, max=8, jitter=self._backoff_seconds),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                response = self._authorised("GET", path)
+                self._raise_for_status(response)
+        return response
+
+    def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> httpx.Response:
+        try:
+            response = self._authorised("POST", path, params=params, json={"text": text})
+        except HeyNowTimeout as exc:
+            if isinstance(exc.__cause__, httpx.ConnectTimeout):
+                raise  # never connected: nothing left
+            raise DeliveryUnknown(str(exc)) from exc
+        except HeyNowUnreachable as exc:
+            if isinstance(exc.__cause__, httpx.ConnectError):
+                raise  # refused: nothing left
+            raise DeliveryUnknown(str(exc)) from exc
+        if response.status_code >= 500:
+            raise DeliveryUnknown(f"Hey Now answered {response.status_code} to a send") from (
+                ServerError(response.status_code, response.text)
+            )
+        self._raise_for_status(response)
+        return response
+
+    def _authorised(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call with the bearer token; on 401, log in again once and repeat."""
+        token = self._current_token()
+        response = self._request(method, path, headers=_bearer(token), **kwargs)
+        if response.status_code == 401:
+            logger.info("Hey Now answered 401 to %s %s; logging in again", method, path)
+            token = self._renew(stale=token)
+            response = self._request(method, path, headers=_bearer(token), **kwargs)
+        return response
+
+    def _current_token(self) -> str:
+        now = self._clock()
+        if self._token is None and self._tokens is not None:
+            self._token = self._tokens.load_token(self._account)
+        if self._token is not None and self._token[1] > now:
+            return self._token[0]
+        return self._renew(stale=self._token[0] if self._token else None)
+
+    def _renew(self, stale: str | None) -> str:
+        with self._login_lock:  # many threads may see the same 401: log in once
+            if self._token is not None and self._token[0] != stale and self._token[1] > self._clock():
+                return self._token[0]
+            return self.login()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise HeyNowTimeout(f"{method} {path} timed out") from exc
+        except httpx.TransportError as exc:
+            raise HeyNowUnreachable(f"{method} {path}: {type(exc).__name__}") from exc
+        logger.debug("Hey Now %s %s -> %s", method, path, response.status_code)
+        return response
+
+    @staticmethod
+    def _raise_for_status(response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            raise error_for_status(response.status_code, response.text)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _seg(value: str) -> str:
+    """Quote one path segment so that an id can never add a path level."""
+    return quote(str(value), safe="")
+
+
+__all__ = ["Channel", "Contact", "HeyNowClient", "PlatformRef"]

@@ -1,0 +1,214 @@
+"""The simulator's world: users, their platforms, agendas, tokens and the messages sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+STATUS_PATH = ("?", "RS", "RU", "LU")
+
+
+class SimError(Exception):
+    """An HTTP error answer of the simulated API."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Platform:
+    channel: int
+    platform_id: str
+    name: str
+    validates_contacts: bool
+    alternate_bot: str | None
+    contacts: dict[str, dict[str, Any]]  # client_id -> config entry
+
+
+@dataclass
+class SimMessage:
+    id: str
+    channel: int
+    platform_id: str  # the platform asked for
+    sent_via: str  # the platform that really sent it (the alternate bot, sometimes)
+    client_id: str
+    text: str
+    kind: str  # message | masiveMessage
+    created: float
+    last_status: int  # index in STATUS_PATH that this message can reach at most
+    forced_status: str | None = None
+
+
+@dataclass
+class SimulatorState:
+    """Thread-safe state behind the simulated API."""
+
+    config: dict[str, Any]
+    clock: Callable[[], float] = time.time
+    tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    messages: dict[str, SimMessage] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.step = float(self.config.get("status_step_seconds", 5))
+        self.token_ttl = float(self.config.get("token_ttl_seconds", 86400))
+        self.users = {u["name"]: u for u in self.config["users"]}
+        self.platforms = {
+            (p["channel"], str(p["platform_id"])): Platform(
+                channel=p["channel"],
+                platform_id=str(p["platform_id"]),
+                name=p.get("name", str(p["platform_id"])),
+                validates_contacts=bool(p.get("validates_contacts", False)),
+                alternate_bot=p.get("alternate_bot"),
+                contacts={str(c["client_id"]): c for c in p.get("contacts", [])},
+            )
+            for p in self.config["platforms"]
+        }
+        self.unknown_clients = self.config.get("unknown_clients", {})
+
+    @property
+    def demo_user(self) -> tuple[str, str]:
+        first = self.config["users"][0]
+        return first["name"], first["password"]
+
+    # -- auth -----------------------------------------------------------------------------
+
+    def login(self, name: Any, password: Any) -> str:
+        user = self.users.get(name) if isinstance(name, str) else None
+        if user is None or user["password"] != password:
+            raise SimError(401, "Credenciales no válidas")
+        token = secrets.token_urlsafe(32)
+        with self.lock:
+            self.tokens[token] = (name, self.clock() + self.token_ttl)
+        return token
+
+    def expire_tokens(self) -> int:
+        with self.lock:
+            for token, (user, _) in list(self.tokens.items()):
+                self.tokens[token] = (user, 0.0)
+            return len(self.tokens)
+
+    def user_for(self, authorization: str | None) -> str:
+        scheme, _, token = (authorization or "").partition(" ")
+        with self.lock:
+            entry = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if entry is None or entry[1] <= self.clock():
+            raise SimError(401, "Token no valido o autenticación no realizada")
+        return entry[0]
+
+    def platform_for(self, user: str, channel: int, platform_id: str) -> Platform:
+        if f"{channel}:{platform_id}" not in self.users[user]["platforms"]:
+            raise SimError(403, "Permisos insuficientes")
+        platform = self.platforms.get((channel, platform_id))
+        if platform is None:
+            raise SimError(403, "Permisos insuficientes")
+        return platform
+
+    # -- messages -------------------------------------------------------------------------
+
+    def send(self, platform: Platform, client_id: str, text: str, contact_validation: bool) -> SimMessage:
+        """The vendor document's contactValidation rules, row by row."""
+        if platform.channel == 4:
+            raise SimError(400, "channelId: valores permitidos 1, 2, 3")
+        in_agenda = client_id in platform.contacts
+        via = platform.platform_id
+        if platform.validates_contacts:
+            if not in_agenda and platform.alternate_bot and not contact_validation:
+                via = platform.alternate_bot
+            elif not in_agenda:
+                raise SimError(404, "El clientId no pertenece a la agenda del platformId")
+        elif contact_validation and not in_agenda:
+            raise SimError(404, "El clientId no pertenece a la agenda del platformId")
+        return self._record(platform, via, client_id, text, "message")
+
+    def mass_send(self, platform: Platform, client_id: str, text: str) -> SimMessage:
+        if platform.validates_contacts:
+            raise SimError(403, "El canal valida contactos: envíos masivos no permitidos")
+        return self._record(platform, platform.platform_id, client_id, text, "masiveMessage")
+
+    def _record(self, platform: Platform, via: str, client_id: str, text: str, kind: str) -> SimMessage:
+        if not isinstance(text, str) or not text.strip():
+            raise SimError(400, "text requerido")
+        behaviour = {**self.unknown_clients, **platform.contacts.get(client_id, {})}
+        last = 1 if behaviour.get("reachable") is False else 2 if behaviour.get("read_receipts") is False else 3
+        message = SimMessage(
+            id=str(uuid.uuid4()),
+            channel=platform.channel,
+            platform_id=platform.platform_id,
+            sent_via=via,
+            client_id=client_id,
+            text=text,
+            kind=kind,
+            created=self.clock(),
+            last_status=last,
+        )
+        with self.lock:
+            self.messages[message.id] = message
+        return message
+
+    def status(self, platform: Platform, message_id: str) -> str:
+        with self.lock:
+            message = self.messages.get(message_id)
+        if message is None or message.channel != platform.channel or platform.platform_id not in (
+            message.platform_id,
+            message.sent_via,
+        ):
+            raise SimError(404, "Mensaje no encontrado")
+        if message.forced_status:
+            return message.forced_status
+        steps = int((self.clock() - message.created) / self.step) if self.step > 0 else 3
+        return STATUS_PATH[min(steps, message.last_status)]
+
+    def force_status(self, message_id: str, status: str) -> None:
+        with self.lock:
+            if message_id not in self.messages or status not in STATUS_PATH:
+                raise SimError(404, "Mensaje no encontrado")
+            self.messages[message_id].forced_status = status
+
+    # -- agenda ---------------------------------------------------------------------------
+
+    def contact(self, platform: Platform, client_id: str) -> dict[str, Any]:
+        entry = platform.contacts.get(client_id)
+        if entry is None:
+            raise SimError(404, "Contacto no encontrado")
+        return contact_document(platform, entry)
+
+    def agenda(self, platform: Platform) -> list[dict[str, Any]]:
+        return [contact_document(platform, entry) for entry in platform.contacts.values()]
+
+
+def contact_document(platform: Platform, entry: dict[str, Any]) -> dict[str, Any]:
+    """A contact shaped like the vendor document's example (section 8)."""
+    client_id = str(entry["client_id"])
+    digest = hashlib.sha1(f"{platform.platform_id}/{client_id}".encode()).hexdigest()[:24]
+    return {
+        "_id": digest,
+        "phones": [client_id] if platform.channel == 1 else [],
+        "first_name": entry.get("first_name", client_id),
+        "last_name": entry.get("last_name"),
+        "profile_pic": entry.get("profile_pic"),
+        "locale": entry.get("locale"),
+        "timezone": entry.get("timezone"),
+        "gender": entry.get("gender"),
+        "channels": [
+            {"channel": platform.channel, "platformId": platform.platform_id, "clientId": client_id, "metaData": {}}
+        ],
+    }
+
+
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    """The JSON world of the simulator; the built-in demo when no path is given."""
+    if path is None:
+        return json.loads(resources.files("bot.simulator").joinpath("demo.json").read_text("utf-8"))
+    return json.loads(Path(path).read_text("utf-8"))

@@ -1,0 +1,277 @@
+"""The Store: one SQLite connection shared by the app's threads behind one lock.
+
+Bolt listeners, the poller and the notifier all write here from different threads, so every
+operation holds `_lock`, and every write runs in a `BEGIN IMMEDIATE` transaction (a deferred one
+can fail with SQLITE_BUSY when another process, say a person's `sqlite3` shell, holds the file).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage import schema
+
+NOTICE_ORDER = ("announce", "delivered", "read", "stuck")
+STATUS_ORDER = ("?", "RS", "RU", "LU")
+STATUS_COLUMNS = {"RS": "rs_at", "RU": "ru_at", "LU": "lu_at"}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A row of `messages`."""
+
+    id: int
+    request_key: str
+    team_id: str | None
+    slack_channel: str | None
+    slack_user: str | None
+    posted_channel: str | None
+    slack_ts: str | None
+    channel_id: int
+    platform_id: str
+    client_id: str
+    client_name: str | None
+    text: str
+    validate: int
+    id_message_hey: str | None
+    send_state: str
+    error: str | None
+    status: str
+    created_at: float
+    sent_at: float | None
+    rs_at: float | None
+    ru_at: float | None
+    lu_at: float | None
+    checked_at: float | None
+    next_poll_at: float | None
+    poll_interval: float | None
+    poll_failures: int
+    outcome: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Message:
+        return cls(**{f.name: row.get(f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A Slack post owed for a message, with the message it is about."""
+
+    kind: str
+    attempts: int
+    message: Message
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db = Database(conn)
+        self._lock = threading.RLock()
+        if str(path) != ":memory:":
+            self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self.schema_version = schema.apply(self.db)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Database]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    # -- token (bot.heynow.client.TokenCache) ---------------------------------------------
+
+    def load_token(self, account: str) -> tuple[str, float] | None:
+        rows = self._rows("SELECT token, expires_at FROM tokens WHERE account = ?", [account])
+        return (rows[0]["token"], rows[0]["expires_at"]) if rows else None
+
+    def save_token(self, account: str, token: str, expires_at: float) -> None:
+        with self._write() as db:
+            db["tokens"].upsert(
+                {"account": account, "token": token, "expires_at": expires_at, "saved_at": expires_at},
+                pk="account",
+            )
+
+    # -- messages -------------------------------------------------------------------------
+
+    def claim_send(self, row: dict[str, Any]) -> int | None:
+        """Record a send before it happens; None if its request_key was seen (a Slack retry)."""
+        try:
+            with self._write() as db:
+                return db["messages"].insert({**row, "send_state": "sending"}, pk="id").last_pk
+        except sqlite3.IntegrityError:
+            return None
+
+    def get_message(self, message_id: int) -> Message | None:
+        rows = self._rows("SELECT * FROM messages WHERE id = ?", [message_id])
+        return Message.from_row(rows[0]) if rows else None
+
+    def find_by_hey_id(self, id_message_hey: str) -> Message | None:
+        rows = self._rows(
+            "SELECT * FROM messages WHERE id_message_hey = ? ORDER BY id DESC LIMIT 1", [id_message_hey]
+        )
+        return Message.from_row(rows[0]) if rows else None
+
+    def recent_for_user(self, team_id: str, slack_user: str, limit: int = 10) -> list[Message]:
+        rows = self._rows(
+            "SELECT * FROM messages WHERE team_id IS ? AND slack_user = ? ORDER BY id DESC LIMIT ?",
+            [team_id, slack_user, limit],
+        )
+        return [Message.from_row(r) for r in rows]
+
+    def mark_sent(self, message_id: int, id_message_hey: str | None, now: float, first_poll_at: float) -> None:
+        """The send went out: track it if Hey Now gave us an id, and owe the channel its post."""
+        tracked = id_message_hey is not None
+        with self._write() as db:
+            db["messages"].update(
+                message_id,
+                {
+                    "send_state": "sent",
+                    "id_message_hey": id_message_hey,
+                    "sent_at": now,
+                    "next_poll_at": first_poll_at if tracked else None,
+                    "poll_interval": first_poll_at - now if tracked else None,
+                    "outcome": None if tracked else "untracked",
+                },
+            )
+            self._owe(db, message_id, "announce", now)
+
+    def mark_failed(self, message_id: int, send_state: str, error: str) -> None:
+        """`rejected` (Hey Now said no: nothing went out) or `unknown` (the answer was lost)."""
+        with self._write() as db:
+            db["messages"].update(message_id, {"send_state": send_state, "error": error[:500]})
+
+    def set_client_name(self, message_id: int, name: str) -> None:
+        with self._write() as db:
+            db["messages"].update(message_id, {"client_name": name})
+
+    def set_tracking_post(self, message_id: int, channel: str, ts: str) -> None:
+        with self._write() as db:
+            db["messages"].update(message_id, {"posted_channel": channel, "slack_ts": ts})
+
+    # -- polling --------------------------------------------------------------------------
+
+    def due_for_poll(self, now: float, limit: int) -> list[Message]:
+        rows = self._rows(
+            "SELECT * FROM messages WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? "
+            "ORDER BY next_poll_at LIMIT ?",
+            [now, limit],
+        )
+        return [Message.from_row(r) for r in rows]
+
+    def record_status(
+        self,
+        message_id: int,
+        status: str,
+        now: float,
+        *,
+        next_poll_at: float | None,
+        poll_interval: float,
+        outcome: str | None = None,
+        owe: tuple[str, ...] = (),
+    ) -> None:
+        """Store one observation and the notices it makes owed, in one transaction."""
+        changes: dict[str, Any] = {
+            "status": status,
+            "checked_at": now,
+            "next_poll_at": next_poll_at,
+            "poll_interval": poll_interval,
+            "poll_failures": 0,
+            "outcome": outcome,
+        }
+        with self._write() as db:
+            current = db["messages"].get(message_id)
+            for code in STATUS_ORDER[1 : _rank(status) + 1]:  # a poll may skip RU: RS -> LU
+                if current[STATUS_COLUMNS[code]] is None:
+                    changes[STATUS_COLUMNS[code]] = now
+            db["messages"].update(message_id, changes)
+            for kind in owe:
+                self._owe(db, message_id, kind, now)
+
+    def record_poll_failure(self, message_id: int, now: float, next_poll_at: float, poll_interval: float) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE messages SET poll_failures = poll_failures + 1, checked_at = ?, "
+                "next_poll_at = ?, poll_interval = ? WHERE id = ?",
+                [now, next_poll_at, poll_interval, message_id],
+            )
+
+    def stop_polling(self, message_id: int, outcome: str) -> None:
+        with self._write() as db:
+            db["messages"].update(message_id, {"next_poll_at": None, "outcome": outcome})
+
+    # -- notices (the outbox of Slack posts) ----------------------------------------------
+
+    def owe_notice(self, message_id: int, kind: str, now: float) -> None:
+        with self._write() as db:
+            self._owe(db, message_id, kind, now)
+
+    @staticmethod
+    def _owe(db: Database, message_id: int, kind: str, now: float) -> None:
+        db["notices"].insert(
+            {"message_id": message_id, "kind": kind, "created_at": now},
+            pk=("message_id", "kind"),
+            ignore=True,
+        )
+
+    def pending_notices(self, limit: int = 50, message_id: int | None = None) -> list[Notice]:
+        order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(NOTICE_ORDER))
+        where = "AND n.message_id = ?" if message_id is not None else ""
+        params = [message_id, limit] if message_id is not None else [limit]
+        rows = self._rows(
+            "SELECT n.kind AS notice_kind, n.attempts AS notice_attempts, m.* FROM notices n "
+            "JOIN messages m ON m.id = n.message_id "
+            f"WHERE n.posted_at IS NULL AND n.abandoned = 0 {where} "
+            f"ORDER BY n.message_id, CASE n.kind {order} ELSE 99 END LIMIT ?",
+            params,
+        )
+        return [
+            Notice(kind=r.pop("notice_kind"), attempts=r.pop("notice_attempts"), message=Message.from_row(r))
+            for r in rows
+        ]
+
+    def mark_notice_posted(self, message_id: int, kind: str, now: float) -> None:
+        with self._write() as db:
+            db["notices"].update((message_id, kind), {"posted_at": now})
+
+    def mark_notice_failed(self, message_id: int, kind: str, error: str, *, abandon: bool) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE notices SET attempts = attempts + 1, last_error = ?, abandoned = ? "
+                "WHERE message_id = ? AND kind = ?",
+                [error[:500], int(abandon), message_id, kind],
+            )
+
+    def notice_kinds_posted(self, message_id: int) -> list[str]:
+        rows = self._rows(
+            "SELECT kind FROM notices WHERE message_id = ? AND posted_at IS NOT NULL", [message_id]
+        )
+        return [r["kind"] for r in rows]
+
+
+def _rank(status: str) -> int:
+    """Position of a status in its forward-only order: ? < RS < RU < LU."""
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else 0
