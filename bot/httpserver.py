@@ -28,7 +28,9 @@ class RunningServer:
         self.server.close()
 
 
-def start_in_thread(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> RunningServer:
+def start_in_thread(
+    app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+) -> RunningServer:
     """Serve `app` on host:port (0: any free port) without blocking the caller."""
     server = create_server(app, host=host, port=port, threads=threads, ident="heynow-slack")
     thread = threading.Thread(target=server.run, name=f"http-{server.effective_port}", daemon=True)

@@ -111,7 +111,12 @@ class Store:
     def save_token(self, account: str, token: str, expires_at: float) -> None:
         with self._write() as db:
             db["tokens"].upsert(
-                {"account": account, "token": token, "expires_at": expires_at, "saved_at": expires_at},
+                {
+                    "account": account,
+                    "token": token,
+                    "expires_at": expires_at,
+                    "saved_at": expires_at,
+                },
                 pk="account",
             )
 
@@ -131,7 +136,8 @@ class Store:
 
     def find_by_hey_id(self, id_message_hey: str) -> Message | None:
         rows = self._rows(
-            "SELECT * FROM messages WHERE id_message_hey = ? ORDER BY id DESC LIMIT 1", [id_message_hey]
+            "SELECT * FROM messages WHERE id_message_hey = ? ORDER BY id DESC LIMIT 1",
+            [id_message_hey],
         )
         return Message.from_row(rows[0]) if rows else None
 
@@ -142,7 +148,9 @@ class Store:
         )
         return [Message.from_row(r) for r in rows]
 
-    def mark_sent(self, message_id: int, id_message_hey: str | None, now: float, first_poll_at: float) -> None:
+    def mark_sent(
+        self, message_id: int, id_message_hey: str | None, now: float, first_poll_at: float
+    ) -> None:
         """The send went out: track it if Hey Now gave us an id, and owe the channel its post."""
         tracked = id_message_hey is not None
         with self._write() as db:
@@ -211,7 +219,9 @@ class Store:
             for kind in owe:
                 self._owe(db, message_id, kind, now)
 
-    def record_poll_failure(self, message_id: int, now: float, next_poll_at: float, poll_interval: float) -> None:
+    def record_poll_failure(
+        self, message_id: int, now: float, next_poll_at: float, poll_interval: float
+    ) -> None:
         with self._write() as db:
             db.execute(
                 "UPDATE messages SET poll_failures = poll_failures + 1, checked_at = ?, "
@@ -249,7 +259,11 @@ class Store:
             params,
         )
         return [
-            Notice(kind=r.pop("notice_kind"), attempts=r.pop("notice_attempts"), message=Message.from_row(r))
+            Notice(
+                kind=r.pop("notice_kind"),
+                attempts=r.pop("notice_attempts"),
+                message=Message.from_row(r),
+            )
             for r in rows
         ]
 

@@ -126,7 +126,9 @@ class HeyNowClient:
 
     def login(self) -> str:
         """Log in and keep the token (memory and cache); returns it."""
-        response = self._request("POST", "login", json={"name": self._user, "password": self._password})
+        response = self._request(
+            "POST", "login", json={"name": self._user, "password": self._password}
+        )
         if response.status_code == 401:
             raise InvalidCredentials(401, "login refused")
         self._raise_for_status(response)
@@ -140,7 +142,9 @@ class HeyNowClient:
         logger.info("Logged in to Hey Now as %s", self._user)
         return token
 
-    def send_message(self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True) -> str | None:
+    def send_message(
+        self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True
+    ) -> str | None:
         """Send one message; returns idMessageHey (None if Hey Now sent none back)."""
         path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
         params = {"contactValidation": "true" if validate else "false"}
@@ -173,7 +177,9 @@ class HeyNowClient:
         retrying = Retrying(
             retry=retry_if_exception_type((ServerError, HeyNowTransportError)),
             stop=stop_after_attempt(self._get_attempts),
-            wait=wait_exponential_jitter(initial=self._backoff_seconds, max=8, jitter=self._backoff_seconds),
+            wait=wait_exponential_jitter(
+                initial=self._backoff_seconds, max=8, jitter=self._backoff_seconds
+            ),
             reraise=True,
         )
         for attempt in retrying:
@@ -220,7 +226,11 @@ class HeyNowClient:
 
     def _renew(self, stale: str | None) -> str:
         with self._login_lock:  # many threads may see the same 401: log in once
-            if self._token is not None and self._token[0] != stale and self._token[1] > self._clock():
+            if (
+                self._token is not None
+                and self._token[0] != stale
+                and self._token[1] > self._clock()
+            ):
                 return self._token[0]
             return self.login()
 

@@ -117,7 +117,9 @@ class SimulatorState:
 
     # -- messages -------------------------------------------------------------------------
 
-    def send(self, platform: Platform, client_id: str, text: str, contact_validation: bool) -> SimMessage:
+    def send(
+        self, platform: Platform, client_id: str, text: str, contact_validation: bool
+    ) -> SimMessage:
         """The vendor document's contactValidation rules, row by row."""
         if platform.channel == 4:
             raise SimError(400, "channelId: valores permitidos 1, 2, 3")
@@ -137,11 +139,19 @@ class SimulatorState:
             raise SimError(403, "El canal valida contactos: envíos masivos no permitidos")
         return self._record(platform, platform.platform_id, client_id, text, "masiveMessage")
 
-    def _record(self, platform: Platform, via: str, client_id: str, text: str, kind: str) -> SimMessage:
+    def _record(
+        self, platform: Platform, via: str, client_id: str, text: str, kind: str
+    ) -> SimMessage:
         if not isinstance(text, str) or not text.strip():
             raise SimError(400, "text requerido")
         behaviour = {**self.unknown_clients, **platform.contacts.get(client_id, {})}
-        last = 1 if behaviour.get("reachable") is False else 2 if behaviour.get("read_receipts") is False else 3
+        last = (
+            1
+            if behaviour.get("reachable") is False
+            else 2
+            if behaviour.get("read_receipts") is False
+            else 3
+        )
         message = SimMessage(
             id=str(uuid.uuid4()),
             channel=platform.channel,
@@ -160,9 +170,14 @@ class SimulatorState:
     def status(self, platform: Platform, message_id: str) -> str:
         with self.lock:
             message = self.messages.get(message_id)
-        if message is None or message.channel != platform.channel or platform.platform_id not in (
-            message.platform_id,
-            message.sent_via,
+        if (
+            message is None
+            or message.channel != platform.channel
+            or platform.platform_id
+            not in (
+                message.platform_id,
+                message.sent_via,
+            )
         ):
             raise SimError(404, "Mensaje no encontrado")
         if message.forced_status:
@@ -202,7 +217,12 @@ def contact_document(platform: Platform, entry: dict[str, Any]) -> dict[str, Any
         "timezone": entry.get("timezone"),
         "gender": entry.get("gender"),
         "channels": [
-            {"channel": platform.channel, "platformId": platform.platform_id, "clientId": client_id, "metaData": {}}
+            {
+                "channel": platform.channel,
+                "platformId": platform.platform_id,
+                "clientId": client_id,
+                "metaData": {},
+            }
         ],
     }
 

@@ -21,9 +21,17 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/api/contact/(\d+)/([^/]+)/([^/]+)$"), "contact"),
     ("GET", re.compile(r"^/api/contact/(\d+)/([^/]+)$"), "agenda"),
 ]
-_STATUS_TEXT = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-                404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-                502: "Bad Gateway", 503: "Service Unavailable"}
+_STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 class SimulatorApp:
@@ -35,7 +43,9 @@ class SimulatorApp:
         self.faults: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "")
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -54,7 +64,9 @@ class SimulatorApp:
 
     # -- the API ----------------------------------------------------------------------------
 
-    def _api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes, auth: str | None) -> Response:
+    def _api(
+        self, method: str, path: str, query: dict[str, list[str]], raw: bytes, auth: str | None
+    ) -> Response:
         body = _json(raw)
         self._log(method, path, query, body, auth)
         fault = self._take_fault(method, path)
@@ -66,7 +78,9 @@ class SimulatorApp:
             match = pattern.match(path)
             if match and route_method == method:
                 try:
-                    return 200, getattr(self, f"_{name}")(auth, query, body, *map(unquote, match.groups()))
+                    return 200, getattr(self, f"_{name}")(
+                        auth, query, body, *map(unquote, match.groups())
+                    )
                 except SimError as exc:
                     return exc.status, {"error": exc.message}
         return 404, {"error": "Recurso no encontrado"}
@@ -127,7 +141,9 @@ class SimulatorApp:
             return 200, {"ok": True}
         return 404, {"error": "no such control"}
 
-    def _log(self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str | None) -> None:
+    def _log(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str | None
+    ) -> None:
         entry = {
             "method": method,
             "path": path,
@@ -142,7 +158,9 @@ class SimulatorApp:
     def _take_fault(self, method: str, path: str) -> dict[str, Any] | None:
         with self._lock:
             for fault in self.faults:
-                if fault.get("method", method) == method and path.startswith(fault.get("path", "/api/")):
+                if fault.get("method", method) == method and path.startswith(
+                    fault.get("path", "/api/")
+                ):
                     fault["count"] -= 1
                     if fault["count"] <= 0:
                         self.faults.remove(fault)

@@ -1,0 +1,203 @@
+"""What the app shows in Slack: texts and Block Kit payloads, built in one place.
+
+Everything that came from a person or from Hey Now goes through `escape` first, so a contact
+named `<!channel>` pings nobody (Slack: `&`, `<`, `>` must be sent as entities).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.heynow import Contact, PlatformRef
+from bot.heynow.channels import Channel
+from storage import Message
+
+Block = dict[str, Any]
+
+STATUS_WORDS = {
+    "?": (":hourglass_flowing_sand:", "Sent to Hey Now, status not known yet"),
+    "RS": (":heavy_check_mark:", "Sent (one tick: on the platform's server)"),
+    "RU": (":heavy_check_mark::heavy_check_mark:", "Delivered (two ticks: on the client's phone)"),
+    "LU": (":ballot_box_with_check::ballot_box_with_check:", "Read (blue ticks)"),
+}
+SEND_STATE_WORDS = {
+    "sending": (":outbox_tray:", "Sending…"),
+    "rejected": (":x:", "Not sent"),
+    "unknown": (":grey_question:", "Unknown: Hey Now did not confirm the send"),
+}
+
+
+def escape(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, 3000)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 3000)}]}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def status_line(message: Message) -> str:
+    """The message's state in plain words with its tick emoji."""
+    if message.send_state != "sent":
+        emoji, words = SEND_STATE_WORDS[message.send_state]
+    else:
+        emoji, words = STATUS_WORDS.get(message.status, STATUS_WORDS["?"])
+    line = f"{emoji} {words}"
+    if message.outcome == "stuck":
+        line += " · no longer checked"
+    elif message.outcome == "untracked":
+        line += " · Hey Now gave no message id, so it cannot be tracked"
+    return line
+
+
+def recipient(message: Message) -> str:
+    client = escape(message.client_id)
+    return f"*{escape(message.client_name)}* ({client})" if message.client_name else f"*{client}*"
+
+
+def platform_label(message: Message) -> str:
+    return escape(PlatformRef(Channel(message.channel_id), message.platform_id).label)
+
+
+def reference(message: Message) -> str:
+    hey = f" · idMessageHey `{escape(message.id_message_hey)}`" if message.id_message_hey else ""
+    return f"#{message.id}{hey}"
+
+
+def tracking_message(message: Message) -> tuple[str, list[Block]]:
+    """The visible channel post of a send; its status line is updated as the status moves."""
+    head = f"<@{message.slack_user}> sent a message to {recipient(message)} through {platform_label(message)}"
+    quoted = "\n".join("> " + line for line in escape(message.text).splitlines() or [""])
+    blocks = [
+        section(f"{head}\n{quoted}"),
+        context(f"{status_line(message)} · {reference(message)}"),
+    ]
+    return f"Message to {message.client_name or message.client_id}: {status_line(message)}", blocks
+
+
+def thread_update(kind: str, message: Message) -> str:
+    """The thread reply owed for a notice kind."""
+    who = escape(message.client_name or message.client_id)
+    if kind == "delivered":
+        return f":heavy_check_mark::heavy_check_mark: Delivered to {who} {_when(message.ru_at)}."
+    if kind == "read":
+        return (
+            f":ballot_box_with_check::ballot_box_with_check: Read by {who} {_when(message.lu_at)}."
+        )
+    if kind == "stuck":
+        return (
+            f":warning: Not delivered to {who} yet: still *{STATUS_WORDS[message.status][1].lower()}*. "
+            "Their phone may be off or the app not installed; I keep checking for a while."
+        )
+    if kind == "gave_up":
+        if message.ru_at:
+            return f":information_source: Delivered to {who}, who has not shown it as read. I stopped checking."
+        return (
+            f":x: Still not delivered to {who}, so I stopped checking. "
+            "Reach them another way, or send again later."
+        )
+    raise ValueError(f"no thread text for notice {kind!r}")
+
+
+def _when(at: float | None) -> str:
+    if at is None:
+        return ""
+    return f"<!date^{int(at)}^at {{time}} on {{date_short}}|at {int(at)}>"
+
+
+def history(messages: list[Message]) -> list[Block]:
+    if not messages:
+        return [section("You have not sent any message yet. Try `/heynow send 091000001 Hello!`")]
+    lines = [
+        f"`#{m.id}` {STATUS_WORDS.get(m.status, STATUS_WORDS['?'])[0] if m.send_state == 'sent' else SEND_STATE_WORDS[m.send_state][0]}"
+        f" to {recipient(m)} via {platform_label(m)} <!date^{int(m.created_at)}^{{date_short}} {{time}}|.>"
+        f": {escape(_cut(m.text, 60))}"
+        for m in messages
+    ]
+    return [
+        section("*Your last messages*"),
+        section("\n".join(lines)),
+        context("`/heynow status ID` for one of them."),
+    ]
+
+
+def status_report(
+    message: Message | None, status: str, ref: PlatformRef, message_id: str
+) -> list[Block]:
+    if message is not None:
+        text = f"{recipient(message)} through {platform_label(message)}: {status_line(message)}"
+        return [section(text), context(reference(message))]
+    emoji, words = STATUS_WORDS.get(status, STATUS_WORDS["?"])
+    return [section(f"Message `{escape(message_id)}` on {escape(ref.label)}: {emoji} {words}")]
+
+
+def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
+    name = escape(contact.name or "(no name)")
+    details = [f"*Client id:* `{escape(contact.client_id)}`", f"*Platform:* {escape(ref.label)}"]
+    labels = (
+        ("phones", "Phones"),
+        ("locale", "Locale"),
+        ("timezone", "Time zone"),
+        ("gender", "Gender"),
+    )
+    for attr, label in labels:
+        value = getattr(contact, attr)
+        if value:
+            details.append(
+                f"*{label}:* {escape(', '.join(value) if isinstance(value, tuple) else value)}"
+            )
+    block = section(f":bust_in_silhouette: *{name}*\n" + "\n".join(details))
+    if contact.profile_pic and contact.profile_pic.startswith("https://"):
+        block["accessory"] = {"type": "image", "image_url": contact.profile_pic, "alt_text": name}
+    send_hint = f"`/heynow send {ref} {escape(contact.client_id)} …`"
+    return [
+        block,
+        context(f"In the agenda: they wrote to this platform before. Send with {send_hint}"),
+    ]
+
+
+def agenda_page(
+    contacts: list[Contact], ref: PlatformRef, query: str, page: int, pages: int, total: int
+) -> list[Block]:
+    about = f" matching “{escape(query)}”" if query else ""
+    if total == 0:
+        return [section(f"No contact{about} in the agenda of {escape(ref.label)}.")]
+    lines = [f"• *{escape(c.name or '(no name)')}* `{escape(c.client_id)}`" for c in contacts]
+    blocks = [
+        section(
+            f"*Agenda of {escape(ref.label)}*{about}: {total} contact{'s' if total != 1 else ''}"
+        ),
+        section("\n".join(lines)),
+        context(f"Page {page} of {pages} · `/heynow contact {ref} ID` for a card"),
+    ]
+    buttons = []
+    state = {"ref": str(ref), "query": query}
+    if page > 1:
+        buttons.append(_page_button("← Previous", page - 1, state))
+    if page < pages:
+        buttons.append(_page_button("Next →", page + 1, state))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "agenda_pages", "elements": buttons})
+    return blocks
+
+
+def _page_button(label: str, page: int, state: dict[str, str]) -> Block:
+    value = json.dumps({**state, "page": page})[:2000]
+    return {
+        "type": "button",
+        "action_id": f"agenda_page_{'prev' if label.startswith('←') else 'next'}",
+        "text": {"type": "plain_text", "text": label},
+        "value": value,
+    }
+
+
+def error(text: str) -> list[Block]:
+    return [section(f":warning: {text}")]

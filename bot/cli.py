@@ -1,0 +1,151 @@
+"""`heynow-bot` (or `python -m bot`): run the app, or the Hey Now simulator alone."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import signal
+import sys
+from dataclasses import replace
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.httpserver import serve_forever, start_in_thread
+
+logger = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="heynow-bot", description="Hey Now for Slack.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the app (the default)")
+    sim = commands.add_parser("simulator", help="run the Hey Now simulator alone")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8310)
+    sim.add_argument("--config", help="a JSON world (default: the built-in demo)")
+    sim.add_argument("--step-seconds", type=float, help="seconds between status steps (? RS RU LU)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        if args.command == "simulator":
+            return run_simulator(args)
+        return run_app()
+    except ConfigError as exc:
+        print(f"heynow-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"heynow-bot: {exc} (is another program using the port? set PORT)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "waitress", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def run_simulator(args: argparse.Namespace) -> int:
+    from bot.simulator import SimulatorState, load_config, make_wsgi_app
+
+    _logging("INFO")
+    config = load_config(args.config)
+    if args.step_seconds is not None:
+        config["status_step_seconds"] = args.step_seconds
+    state = SimulatorState(config)
+    user, password = state.demo_user
+    print(
+        f"Hey Now simulator: http://{args.host}:{args.port}/api (user {user!r}, password {password!r})",
+        flush=True,
+    )
+    serve_forever(make_wsgi_app(state), host=args.host, port=args.port)
+    return 0
+
+
+def run_app() -> int:
+    from bot.app import build_runtime
+
+    settings = load_settings()
+    interactive = settings.local_mode and sys.stdin.isatty()
+    _logging("WARNING" if interactive else settings.log_level)
+    console = None
+    if settings.local_mode:
+        settings, console = _local_slack(settings)
+    runtime = build_runtime(settings)
+    runtime.poller.start()
+    try:
+        if settings.socket_mode:
+            return _serve_socket_mode(runtime)
+        if interactive and console is not None:
+            server = start_in_thread(
+                runtime.wsgi(), host=settings.host, port=settings.port, threads=8
+            )
+            console.app_url = server.url
+            console.loop()
+            server.stop()
+            return 0
+        _announce(settings)
+        serve_forever(runtime.wsgi(), host=settings.host, port=settings.port, threads=8)
+        return 0
+    finally:
+        runtime.close()
+
+
+def _local_slack(settings: Settings):
+    """No Slack credentials: play Slack with the stand-in, and print what it receives."""
+    from bot.local.console import Console
+    from bot.local.standin import SlackStandIn
+
+    token = "xoxb-local-" + secrets.token_hex(8)
+    secret = secrets.token_hex(16)
+    standin = SlackStandIn(token=token)
+    server = start_in_thread(standin)
+    console = Console(
+        app_url=f"http://{settings.host}:{settings.port}",
+        standin_url=server.url,
+        signing_secret=secret,
+    )
+    standin.on_call = console.show
+    local = replace(
+        settings,
+        slack_bot_token=token,
+        slack_signing_secret=secret,
+        slack_api_url=server.url + "/api/",
+    )
+    return local, console
+
+
+def _announce(settings: Settings) -> None:
+    where = "the embedded Hey Now simulator" if settings.uses_simulator else settings.heynow_url
+    slack = (
+        "a local stand-in for Slack"
+        if settings.slack_api_url.startswith("http://127.")
+        else "Slack"
+    )
+    logger.info(
+        "heynow-bot on http://%s:%s/slack/events, with %s and %s",
+        settings.host,
+        settings.port,
+        slack,
+        where,
+    )
+
+
+def _serve_socket_mode(runtime) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(runtime.bolt, runtime.settings.slack_app_token)
+    handler.connect()
+    logger.info("Connected to Slack in Socket Mode; /healthz on port %s", runtime.settings.port)
+    try:
+        serve_forever(
+            runtime.wsgi(), host=runtime.settings.host, port=runtime.settings.port, threads=2
+        )
+    finally:
+        handler.close()
+    return 0

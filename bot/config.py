@@ -1,0 +1,191 @@
+"""The app's configuration: one typed object read from the environment and `.env`.
+
+An invalid value stops start-up with one line naming the variable (ConfigError), before anything
+talks to Slack or Hey Now.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import phonenumbers
+from dotenv import dotenv_values
+
+from bot.heynow.channels import PlatformRef
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+SIMULATOR_DEFAULT_PLATFORM = "1:59899000001"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str
+    heynow_url: str | None
+    heynow_user: str | None
+    heynow_password: str | None
+    heynow_default_platform: PlatformRef | None
+    heynow_default_region: str
+    heynow_timeout_seconds: float
+    heynow_simulator_config: str | None
+    poll_seconds: float
+    poll_max_seconds: float
+    stuck_minutes: float
+    poll_give_up_hours: float
+    database_path: str
+    host: str
+    port: int
+    log_level: str
+
+    @property
+    def local_mode(self) -> bool:
+        """No Slack credentials: Slack is played by a local stand-in (see bot.local)."""
+        return self.slack_bot_token is None
+
+    @property
+    def uses_simulator(self) -> bool:
+        return self.heynow_url is None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def __repr__(self) -> str:  # secrets must never reach a log line
+        return (
+            f"Settings(heynow_url={self.heynow_url!r}, slack_api_url={self.slack_api_url!r}, ...)"
+        )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Read settings; the process environment wins over `.env`."""
+    values: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update(dotenv_values(env_file))
+    values.update(os.environ if environ is None else environ)
+    return _parse({k: v.strip() for k, v in values.items() if v is not None and v.strip() != ""})
+
+
+def _parse(env: dict[str, str]) -> Settings:
+    bot_token = env.get("SLACK_BOT_TOKEN")
+    secret = env.get("SLACK_SIGNING_SECRET")
+    app_token = env.get("SLACK_APP_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be the bot token, starting with xoxb-")
+    if bot_token and not secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token, starting with xapp-")
+    if app_token and not bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set (Socket Mode)")
+
+    heynow_url = env.get("HEYNOW_URL")
+    if heynow_url:
+        _require_url("HEYNOW_URL", heynow_url)
+        for name in ("HEYNOW_USER", "HEYNOW_PASSWORD"):
+            if name not in env:
+                raise ConfigError(f"{name} is required when HEYNOW_URL is set")
+
+    poll_seconds = _number(env, "HEYNOW_POLL_SECONDS", 5)
+    poll_max = _number(env, "HEYNOW_POLL_MAX_SECONDS", 300)
+    if poll_max < poll_seconds:
+        raise ConfigError("HEYNOW_POLL_MAX_SECONDS must not be smaller than HEYNOW_POLL_SECONDS")
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=secret,
+        slack_app_token=app_token,
+        slack_api_url=_require_url(
+            "SLACK_API_URL", env.get("SLACK_API_URL", DEFAULT_SLACK_API_URL)
+        ),
+        heynow_url=heynow_url,
+        heynow_user=env.get("HEYNOW_USER"),
+        heynow_password=env.get("HEYNOW_PASSWORD"),
+        heynow_default_platform=_default_platform(env, simulator=not heynow_url),
+        heynow_default_region=_region(env.get("HEYNOW_DEFAULT_REGION", "UY")),
+        heynow_timeout_seconds=_number(env, "HEYNOW_TIMEOUT_SECONDS", 10),
+        heynow_simulator_config=_existing_file(env, "HEYNOW_SIMULATOR_CONFIG"),
+        poll_seconds=poll_seconds,
+        poll_max_seconds=poll_max,
+        stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
+        poll_give_up_hours=_number(env, "HEYNOW_POLL_GIVE_UP_HOURS", 48),
+        database_path=env.get("DATABASE_PATH", "heynow.db"),
+        host=env.get("HOST", "127.0.0.1"),
+        port=_port(env.get("PORT", "3000")),
+        log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
+    )
+
+
+def _number(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of {_unit(name)}, not {raw!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number of {_unit(name)}, not {raw!r}")
+    return value
+
+
+def _unit(name: str) -> str:
+    return (
+        "hours" if name.endswith("HOURS") else "minutes" if name.endswith("MINUTES") else "seconds"
+    )
+
+
+def _require_url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _default_platform(env: dict[str, str], *, simulator: bool) -> PlatformRef | None:
+    raw = env.get("HEYNOW_DEFAULT_PLATFORM") or (SIMULATOR_DEFAULT_PLATFORM if simulator else None)
+    if raw is None:
+        return None
+    try:
+        return PlatformRef.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"HEYNOW_DEFAULT_PLATFORM: {exc}") from None
+
+
+def _region(raw: str) -> str:
+    region = raw.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"HEYNOW_DEFAULT_REGION must be a two-letter country code like UY, not {raw!r}"
+        )
+    return region
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a TCP port number (1-65535), not {raw!r}")
+    return int(raw)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}")
+    return level
+
+
+def _existing_file(env: dict[str, str], name: str) -> str | None:
+    path = env.get(name)
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"{name} names a file that does not exist: {path!r}")
+    return path

@@ -1,0 +1,84 @@
+"""The status poller: one APScheduler job that asks Hey Now about the messages that are due.
+
+The durable state (what to poll, when) is in SQLite, not in an APScheduler job store, so a
+restart resumes exactly where the last process stopped and there is only ever one job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.heynow import Channel, HeyNowClient, HeyNowError, PlatformRef
+from bot.notifier import Notifier
+from bot.tracker import Tracker
+from storage import Message, Store
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "poll-statuses"
+BATCH = 200  # messages looked at per tick at most
+CONCURRENCY = 4  # status calls in flight at once: polite to Hey Now, fast enough for a team
+
+
+class StatusPoller:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        heynow: HeyNowClient,
+        tracker: Tracker,
+        notifier: Notifier,
+        interval_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.heynow = heynow
+        self.tracker = tracker
+        self.notifier = notifier
+        self.interval_seconds = interval_seconds
+        self.clock = clock
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self._pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="poll")
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.interval_seconds,
+            id=JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),  # resume at once after a restart
+        )
+        self.scheduler.start()
+        logger.info("Polling Hey Now statuses every %ss", self.interval_seconds)
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._pool.shutdown(wait=True)
+
+    def tick(self) -> None:
+        """Poll every due message (bounded concurrency), then post what became owed."""
+        try:
+            due = self.store.due_for_poll(self.clock(), BATCH)
+            list(self._pool.map(self.poll_one, due))
+            self.notifier.flush()
+        except Exception:  # a tick must never kill the job
+            logger.exception("Status poll tick failed")
+
+    def poll_one(self, message: Message) -> None:
+        ref = PlatformRef(Channel(message.channel_id), message.platform_id)
+        try:
+            status = self.heynow.message_status(ref, message.id_message_hey or "")
+        except HeyNowError as exc:
+            self.tracker.poll_failed(message, exc)
+            return
+        self.tracker.observe(message, status)
