@@ -6,6 +6,7 @@ and can make a method answer 429 or make a channel unusable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -143,10 +144,8 @@ def _read_body(environ: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v[0] for k, v in parse_qs(raw).items()}
     for key in ("blocks", "view"):  # form-encoded calls send these as JSON strings
         if isinstance(fields.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 fields[key] = json.loads(fields[key])
-            except ValueError:
-                pass
     return fields
 
 
