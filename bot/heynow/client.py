@@ -178,7 +178,7 @@ class HeyNowClient:
             retry=retry_if_exception_type((ServerError, HeyNowTransportError)),
             stop=stop_after_attempt(self._get_attempts),
             wait=wait_exponential_jitter(
-                initial=self._backoff_seconds, max=8, jitter=self._backoff_seconds
+                multiplier=self._backoff_seconds, max=8, jitter=self._backoff_seconds
             ),
             reraise=True,
         )

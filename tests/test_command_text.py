@@ -1,0 +1,67 @@
+import pytest
+
+from handlers.command_text import (
+    AgendaSearch,
+    CommandError,
+    ContactLookup,
+    Help,
+    History,
+    OpenSendForm,
+    Send,
+    Status,
+    parse,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("", Help()),
+        ("help", Help()),
+        ("send", OpenSendForm()),
+        ("send 091000001 Hola Ana", Send(None, "091000001", "Hola Ana")),
+        ("send --no-validate 2:123 456 hi", Send("2:123", "456", "hi", validate=False)),
+        (
+            "send whatsapp:5989 --no-validate 091 hi",
+            Send("whatsapp:5989", "091", "hi", validate=False),
+        ),
+        ("status", History()),
+        ("history", History()),
+        ("status #12", Status(None, "#12")),
+        ("status 1:5989 abc-def", Status("1:5989", "abc-def")),
+        ("contact 091000001", ContactLookup(None, "091000001")),
+        ("contact fb:77 123", ContactLookup("fb:77", "123")),
+        ("agenda", AgendaSearch(None, "")),
+        ("agenda  1:5989   ana   pérez ", AgendaSearch("1:5989", "ana pérez")),
+        ("AGENDA ana", AgendaSearch(None, "ana")),
+    ],
+)
+def test_sentences_parse(text, command):
+    assert parse(text) == command
+
+
+def test_text_keeps_lines_and_inner_spaces_and_is_unescaped():
+    parsed = parse("send 091000001 Line one\n  line two &lt;b&gt; &amp; co")
+    assert parsed.text == "Line one\n  line two <b> & co"
+
+
+def test_a_word_with_a_colon_that_is_no_platform_is_the_client():
+    assert parse("send abc:def hello") == Send(None, "abc:def", "hello")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("sned 091 hi", "Did you mean `/heynow send`"),
+        ("frobnicate", "not a /heynow command"),
+        ("send 091000001", "empty"),
+        ("send --force 091 hi", "--no-validate"),
+        ("send --no-validate", "Say who to send to"),
+        ("status a b", "/heynow status ID"),
+        ("contact", "/heynow contact"),
+        ("history now", "takes nothing"),
+    ],
+)
+def test_malformed_sentences_say_the_right_form(text, says):
+    with pytest.raises(CommandError, match=says.replace("(", r"\(").replace("[", r"\[")):
+        parse(text)

@@ -1,0 +1,95 @@
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+def settings(**env):
+    return load_settings(env, env_file=None)
+
+
+def test_defaults_run_locally_on_the_simulator():
+    s = settings()
+    assert s.local_mode and s.uses_simulator and not s.socket_mode
+    assert str(s.heynow_default_platform) == "1:59899000001"
+    assert (s.heynow_default_region, s.port, s.slack_api_url) == (
+        "UY",
+        3000,
+        "https://slack.com/api/",
+    )
+
+
+def test_every_named_variable_is_read():
+    s = settings(
+        **SLACK,
+        SLACK_APP_TOKEN="xapp-1",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+        HEYNOW_URL="https://web.heynow.com.uy:8310/api",
+        HEYNOW_USER="me",
+        HEYNOW_PASSWORD="pw",
+        HEYNOW_DEFAULT_PLATFORM="2:123",
+        HEYNOW_DEFAULT_REGION="ar",
+        HEYNOW_POLL_SECONDS="2",
+        HEYNOW_POLL_MAX_SECONDS="60",
+        HEYNOW_STUCK_MINUTES="10",
+        HEYNOW_POLL_GIVE_UP_HOURS="24",
+        DATABASE_PATH="/tmp/x.db",
+        HOST="0.0.0.0",
+        PORT="8080",
+    )
+    assert s.socket_mode and not s.local_mode and not s.uses_simulator
+    assert (s.heynow_user, str(s.heynow_default_platform), s.heynow_default_region) == (
+        "me",
+        "2:123",
+        "AR",
+    )
+    assert (s.poll_seconds, s.poll_max_seconds, s.stuck_minutes, s.poll_give_up_hours) == (
+        2,
+        60,
+        10,
+        24,
+    )
+    assert (s.database_path, s.host, s.port, s.slack_api_url) == (
+        "/tmp/x.db",
+        "0.0.0.0",
+        8080,
+        "http://127.0.0.1:9/api/",
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({**SLACK, "SLACK_APP_TOKEN": "abc"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({"HEYNOW_URL": "ftp://x"}, "HEYNOW_URL"),
+        ({"HEYNOW_URL": "https://x/api", "HEYNOW_USER": "u"}, "HEYNOW_PASSWORD"),
+        ({"HEYNOW_POLL_SECONDS": "soon"}, "HEYNOW_POLL_SECONDS"),
+        ({"HEYNOW_POLL_SECONDS": "-1"}, "HEYNOW_POLL_SECONDS"),
+        ({"HEYNOW_POLL_SECONDS": "10", "HEYNOW_POLL_MAX_SECONDS": "5"}, "HEYNOW_POLL_MAX_SECONDS"),
+        ({"HEYNOW_STUCK_MINUTES": "0"}, "HEYNOW_STUCK_MINUTES"),
+        ({"HEYNOW_POLL_GIVE_UP_HOURS": "nan"}, "HEYNOW_POLL_GIVE_UP_HOURS"),
+        ({"HEYNOW_DEFAULT_PLATFORM": "59899"}, "HEYNOW_DEFAULT_PLATFORM"),
+        ({"HEYNOW_DEFAULT_REGION": "Uruguay"}, "HEYNOW_DEFAULT_REGION"),
+        ({"PORT": "99999"}, "PORT"),
+        ({"SLACK_API_URL": "slack.com"}, "SLACK_API_URL"),
+    ],
+)
+def test_an_invalid_value_names_its_variable(env, named):
+    with pytest.raises(ConfigError, match=named):
+        settings(**env)
+
+
+def test_dotenv_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("PORT=4000\nHEYNOW_DEFAULT_REGION=AR\n")
+    s = load_settings({"PORT": "5000"}, env_file=env_file)
+    assert (s.port, s.heynow_default_region) == (5000, "AR")
+
+
+def test_secrets_are_not_in_the_repr():
+    s = settings(**SLACK, HEYNOW_URL="https://x/api", HEYNOW_USER="u", HEYNOW_PASSWORD="hunter2")
+    assert "hunter2" not in repr(s) and "xoxb-1" not in repr(s)

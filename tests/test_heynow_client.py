@@ -1,0 +1,211 @@
+"""The client against httpx.MockTransport handlers, as httpx's own tests fake servers."""
+
+import json
+
+import httpx
+import pytest
+
+from bot.heynow import (
+    DeliveryUnknown,
+    HeyNowClient,
+    HeyNowTimeout,
+    HeyNowUnreachable,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+    PlatformRef,
+    ServerError,
+)
+from bot.heynow.errors import BadRequest
+
+REF = PlatformRef.parse("1:59899000001")
+
+
+class FakeHeyNow:
+    """A scripted server: `answers` maps 'METHOD path' to a list of responses, used in order."""
+
+    def __init__(self, answers=None):
+        self.answers = answers or {}
+        self.requests: list[httpx.Request] = []
+        self.logins = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.path == "/api/login":
+            self.logins += 1
+            return httpx.Response(200, json={"token": f"token-{self.logins}"})
+        queue = self.answers[f"{request.method} {request.url.path}"]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def client_for(fake, **kwargs) -> HeyNowClient:
+    return HeyNowClient(
+        base_url="https://heynow.test/api",
+        user="u",
+        password="secret-pw",
+        transport=httpx.MockTransport(fake),
+        backoff_seconds=0,
+        **kwargs,
+    )
+
+
+def test_send_puts_channel_platform_client_in_path_validation_in_query_text_in_body():
+    fake = FakeHeyNow(
+        {
+            "POST /api/message/1/59899000001/59891000001": [
+                httpx.Response(200, json={"idMessageHey": "m-1"})
+            ]
+        }
+    )
+    assert client_for(fake).send_message(REF, "59891000001", "hola", validate=False) == "m-1"
+    sent = fake.requests[-1]
+    assert sent.url.params["contactValidation"] == "false"
+    assert json.loads(sent.content) == {"text": "hola"}
+    assert sent.headers["Authorization"] == "Bearer token-1"
+
+
+def test_login_body_and_token_reused_across_calls():
+    fake = FakeHeyNow({"GET /api/message/1/59899000001/m-1": [httpx.Response(200, json="RS")]})
+    client = client_for(fake)
+    assert client.message_status(REF, "m-1") == "RS"
+    assert client.message_status(REF, "m-1") == "RS"
+    assert fake.logins == 1
+    assert json.loads(fake.requests[0].content) == {"name": "u", "password": "secret-pw"}
+
+
+def test_token_cache_spares_the_login_after_a_restart(fresh_store):
+    fake = FakeHeyNow({"GET /api/message/1/59899000001/m-1": [httpx.Response(200, text="LU")]})
+    client_for(fake, token_cache=fresh_store).message_status(REF, "m-1")
+    client_for(fake, token_cache=fresh_store).message_status(REF, "m-1")
+    assert fake.logins == 1
+
+
+def test_expired_token_is_renewed_once_on_401_and_the_call_repeated():
+    fake = FakeHeyNow(
+        {"GET /api/contact/1/59899000001": [httpx.Response(401), httpx.Response(200, json=[])]}
+    )
+    assert client_for(fake).agenda(REF) == []
+    assert fake.logins == 2
+    assert fake.requests[-1].headers["Authorization"] == "Bearer token-2"
+
+
+def test_a_send_refused_with_401_is_repeated_after_login_because_nothing_was_sent():
+    fake = FakeHeyNow(
+        {
+            "POST /api/message/1/59899000001/5989": [
+                httpx.Response(401),
+                httpx.Response(200, json="id-9"),
+            ]
+        }
+    )
+    assert client_for(fake).send_message(REF, "5989", "x") == "id-9"
+
+
+def test_401_on_login_is_invalid_credentials():
+    def server(request):
+        return httpx.Response(401, text="nope")
+
+    with pytest.raises(InvalidCredentials):
+        client_for(server).agenda(REF)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(403, PermissionDenied), (404, NotFound), (400, BadRequest), (500, ServerError)],
+)
+def test_statuses_map_to_typed_errors(status, error):
+    fake = FakeHeyNow({"GET /api/contact/1/59899000001/42": [httpx.Response(status, text="x")]})
+    with pytest.raises(error):
+        client_for(fake).contact(REF, "42")
+
+
+def test_gets_are_retried_on_5xx_then_succeed():
+    fake = FakeHeyNow(
+        {
+            "GET /api/message/1/59899000001/m": [
+                httpx.Response(503),
+                httpx.Response(500),
+                httpx.Response(200, json="RU"),
+            ]
+        }
+    )
+    assert client_for(fake).message_status(REF, "m") == "RU"
+    assert len([r for r in fake.requests if r.method == "GET"]) == 3
+
+
+def test_gets_give_up_after_the_attempts():
+    fake = FakeHeyNow({"GET /api/message/1/59899000001/m": [httpx.Response(500)]})
+    with pytest.raises(ServerError):
+        client_for(fake, get_attempts=2).message_status(REF, "m")
+    assert len([r for r in fake.requests if r.method == "GET"]) == 2
+
+
+def test_a_send_answered_500_is_unknown_and_never_repeated():
+    fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.Response(500)]})
+    with pytest.raises(DeliveryUnknown):
+        client_for(fake).send_message(REF, "5989", "x")
+    assert len([r for r in fake.requests if r.method == "POST" and "message" in r.url.path]) == 1
+
+
+def test_a_send_whose_answer_timed_out_is_unknown():
+    fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.ReadTimeout("slow")]})
+    with pytest.raises(DeliveryUnknown):
+        client_for(fake).send_message(REF, "5989", "x")
+
+
+def test_a_send_that_could_not_connect_is_a_plain_failure():
+    fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.ConnectError("refused")]})
+    with pytest.raises(HeyNowUnreachable):
+        client_for(fake).send_message(REF, "5989", "x")
+
+
+def test_get_timeouts_are_typed_after_retries():
+    fake = FakeHeyNow({"GET /api/contact/1/59899000001": [httpx.ReadTimeout("slow")]})
+    with pytest.raises(HeyNowTimeout):
+        client_for(fake).agenda(REF)
+
+
+def test_ids_are_quoted_so_they_cannot_add_path_levels():
+    fake = FakeHeyNow(
+        {"GET /api/message/1/59899000001/a/../login": [httpx.Response(200, json="RS")]}
+    )
+    client_for(fake).message_status(REF, "a/../login")
+    assert fake.requests[-1].url.raw_path.endswith(b"/a%2F..%2Flogin")
+
+
+def test_mass_send_uses_the_real_misspelt_path():
+    fake = FakeHeyNow({"POST /api/masiveMessage/2/p/c": [httpx.Response(200, text="m-5")]})
+    assert client_for(fake).send_mass_message(PlatformRef.parse("2:p"), "c", "hi") == "m-5"
+
+
+def test_contact_document_is_read_like_the_vendor_example():
+    doc = {
+        "_id": "59ced3c032fb0814d5618eed",
+        "phones": ["59895000000"],
+        "first_name": "Ana",
+        "last_name": None,
+        "channels": [
+            {"channel": 1, "platformId": "59899000001", "clientId": "59895000000", "metaData": {}}
+        ],
+    }
+    fake = FakeHeyNow(
+        {"GET /api/contact/1/59899000001/59895000000": [httpx.Response(200, json=doc)]}
+    )
+    contact = client_for(fake).contact(REF, "59895000000")
+    assert (contact.name, contact.client_id, contact.phones) == (
+        "Ana",
+        "59895000000",
+        ("59895000000",),
+    )
+
+
+def test_the_password_never_appears_in_errors():
+    def server(request):
+        return httpx.Response(500, text="boom")
+
+    with pytest.raises(Exception) as caught:
+        client_for(server).agenda(REF)
+    assert "secret-pw" not in str(caught.value) and "secret-pw" not in repr(caught.value)
