@@ -80,7 +80,10 @@ def tracking_message(message: Message) -> tuple[str, list[Block]]:
         section(f"{head}\n{quoted}"),
         context(f"{status_line(message)} · {reference(message)}"),
     ]
-    return f"Message to {message.client_name or message.client_id}: {status_line(message)}", blocks
+    return (
+        f"Message to {escape(message.client_name or message.client_id)}: {status_line(message)}",
+        blocks,
+    )
 
 
 def thread_update(kind: str, message: Message) -> str:

@@ -27,6 +27,7 @@ class SlackCall:
     body: dict[str, Any]
     at: float = field(default_factory=time.time)
     answered: int = 200
+    ref: str = ""  # for response_url: the last path segment, which says which request it answers
 
 
 class SlackStandIn:
@@ -59,7 +60,8 @@ class SlackStandIn:
         path = environ.get("PATH_INFO", "")
         body = _read_body(environ)
         if path.startswith("/respond/"):
-            return self._record_and_answer("response_url", body, start_response, {"ok": True})
+            call = SlackCall("response_url", body, ref=path.rsplit("/", 1)[-1])
+            return self._record_and_answer(call, start_response, {"ok": True})
         method = path.removeprefix("/api/")
         if (
             self.token
@@ -78,12 +80,13 @@ class SlackStandIn:
                     {"ok": False, "error": "ratelimited"},
                     [("Retry-After", str(retry_after))],
                 )
-        return self._record_and_answer(method, body, start_response, self._result(method, body))
+        return self._record_and_answer(
+            SlackCall(method, body), start_response, self._result(method, body)
+        )
 
     def _record_and_answer(
-        self, method: str, body: dict[str, Any], start_response: Any, result: dict[str, Any]
+        self, call: SlackCall, start_response: Any, result: dict[str, Any]
     ) -> Iterable[bytes]:
-        call = SlackCall(method, body, answered=200)
         if result.get("ok"):
             with self._lock:
                 self.calls.append(call)
