@@ -1,0 +1,150 @@
+"""The app as a process: restarts, local mode, start-up errors, health."""
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+import httpx
+
+from bot.simulator import load_config
+from tests.e2e.harness import (
+    ROOT,
+    AppProcess,
+    SimulatorProcess,
+    SlackUser,
+    app_env,
+    free_port,
+    wait_for,
+)
+from tests.e2e.slackview import channel_posts, thread_replies
+
+
+def logins(sim):
+    return [r["path"] for r in sim.requests()].count("/api/login")
+
+
+def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slack):
+    sim = SimulatorProcess(
+        tmp_path, load_config(), step_seconds=100000
+    )  # statuses move only when told
+    env = app_env(
+        slack.url,
+        sim.url,
+        tmp_path / "restart.db",
+        HEYNOW_POLL_GIVE_UP_HOURS="1",
+        HEYNOW_STUCK_MINUTES="60",
+    )
+    first = AppProcess(tmp_path, env)
+    try:
+        person = SlackUser(first, slack.url)
+        person.slash("send 59891000001 survive a restart")
+        wait_for(lambda: channel_posts(slack, person.channel))
+        hey_id = [m["id"] for m in sim.messages() if m["text"] == "survive a restart"][0]
+        sim.control(f"/_sim/messages/{hey_id}/status", {"status": "RU"})
+        wait_for(lambda: thread_replies(slack, person.channel))
+        first.stop()
+        sim.control(f"/_sim/messages/{hey_id}/status", {"status": "LU"})
+        logins_before = logins(sim)
+        second = AppProcess(tmp_path, env)
+        try:
+            replies = wait_for(
+                lambda: (
+                    len(thread_replies(slack, person.channel)) >= 2
+                    and thread_replies(slack, person.channel)
+                )
+            )
+            time.sleep(1)
+            assert len(channel_posts(slack, person.channel)) == 1
+            assert [r.split(" ")[1] for r in thread_replies(slack, person.channel)] == [
+                "Delivered",
+                "Read",
+            ]
+            assert "Read by Ana Pérez" in replies[1]
+            assert logins(sim) == logins_before  # the token came back from SQLite
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+        sim.stop()
+
+
+def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
+    env.update(
+        PYTHONPATH=str(ROOT), PORT=str(free_port()), DATABASE_PATH=str(tmp_path / "local.db")
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=tmp_path,
+        env=env,
+    )
+    os.close(child)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 20) -> bytes:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            assert time.monotonic() < deadline, (
+                f"no {marker!r} in:\n{seen.decode(errors='replace')}"
+            )
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if ready:
+                seen += os.read(main, 65536)
+        return seen
+
+    try:
+        read_until(b"heynow> ")
+        os.write(main, b"/heynow send 091000001 hola desde la terminal\n")
+        read_until("Ana Pérez".encode())
+        read_until(b"Delivered to", timeout=30)
+        os.write(main, b"exit\n")
+        assert process.wait(15) == 0
+        assert b"#C0LOCAL Hey Now:" in seen and b"hola desde la terminal" in seen
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
+
+
+def test_without_a_terminal_local_mode_just_serves(tmp_path):
+    app = AppProcess(tmp_path, {"DATABASE_PATH": str(tmp_path / "served.db")})
+    try:
+        health = httpx.get(app.url + "/healthz").json()
+        assert health == {"ok": True, "heynow": "simulator", "poller": True, "schema_version": 3}
+        assert "local stand-in for Slack" in app.log() and "embedded Hey Now simulator" in app.log()
+    finally:
+        app.stop()
+
+
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
+    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN="xoxb-1")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "heynow-bot: configuration error: SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set"
+    ]
+
+
+def test_secrets_never_reach_the_log(app, person, slack):
+    person.slash("send 59891000001 check the log")
+    wait_for(lambda: channel_posts(slack, person.channel))
+    log = app.log()
+    assert "Logged in to Hey Now" in log  # the log does speak of the login...
+    for secret in ("e2e-signing-secret", "xoxb-e2e-token", "Bearer ", "password"):
+        assert secret not in log  # ...but never of its secrets
