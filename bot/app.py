@@ -28,6 +28,7 @@ from bot.notifier import Notifier
 from bot.poller import StatusPoller
 from bot.simulator import SimulatorState, load_config, make_wsgi_app
 from bot.tracker import PollPolicy, Tracker
+from bot.workers import Workers
 from handlers import register_listeners
 from storage import Store
 
@@ -47,12 +48,14 @@ class Runtime:
     bolt: App
     messaging: Messaging
     poller: StatusPoller
+    workers: Workers
     simulator: RunningServer | None
 
     def wsgi(self) -> Any:
         return Router(self)
 
     def close(self) -> None:
+        self.workers.shutdown()
         self.poller.stop()
         self.heynow.close()
         if self.simulator:
@@ -123,8 +126,9 @@ def build_runtime(settings: Settings) -> Runtime:
         signing_secret=settings.slack_signing_secret,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
     )
-    register_listeners(bolt, {"messaging": messaging})
-    return Runtime(settings, store, heynow, slack, bolt, messaging, poller, simulator)
+    workers = Workers()
+    register_listeners(bolt, {"messaging": messaging, "workers": workers})
+    return Runtime(settings, store, heynow, slack, bolt, messaging, poller, workers, simulator)
 
 
 class Router:

@@ -27,7 +27,10 @@ def turn_agenda_page(
     ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     ack()
-    messaging: Messaging = context["messaging"]
+    context["workers"].submit(show_agenda_page, context["messaging"], action, respond)
+
+
+def show_agenda_page(messaging: Messaging, action: dict[str, Any], respond: Respond) -> None:
     try:
         state = json.loads(action.get("value") or "{}")
         page = messaging.agenda(state.get("ref"), state.get("query", ""), int(state.get("page", 1)))

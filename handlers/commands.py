@@ -46,7 +46,7 @@ def heynow_command(
         _send(parsed, ack, command, respond, messaging, context)
     else:
         ack()
-        _look_up(parsed, command, respond, messaging)
+        context["workers"].submit(look_up, parsed, command, respond, messaging)
 
 
 def origin_of(command: dict[str, Any], context: BoltContext) -> SlackOrigin:
@@ -81,9 +81,13 @@ def _send(
     ack(
         text=f":outbox_tray: Sending to {blocks.escape(request.client_id)} through {blocks.escape(request.ref.label)}…"
     )
-    outcome = deliver(messaging, request)
-    if outcome:
-        respond(text=outcome, blocks=blocks.error(outcome), response_type="ephemeral")
+    context["workers"].submit(send_and_report, messaging, request, respond)
+
+
+def send_and_report(messaging: Messaging, request: SendRequest, respond: Respond) -> None:
+    problem = deliver(messaging, request)
+    if problem:
+        respond(text=problem, blocks=blocks.error(problem), response_type="ephemeral")
 
 
 def deliver(messaging: Messaging, request: SendRequest) -> str | None:
@@ -92,6 +96,9 @@ def deliver(messaging: Messaging, request: SendRequest) -> str | None:
         message = messaging.send(request)
     except HeyNowError as exc:
         return explain(exc, action="send", ref=request.ref, subject=request.client_id)
+    except Exception:
+        logger.exception("Send of request %s failed", request.origin.request_key)
+        return OOPS
     if message is None or message.posted_channel == request.origin.channel_id:
         return None
     ref = f"#{message.id}"
@@ -103,7 +110,7 @@ def deliver(messaging: Messaging, request: SendRequest) -> str | None:
     )
 
 
-def _look_up(
+def look_up(
     parsed: grammar.Command, command: dict[str, Any], respond: Respond, messaging: Messaging
 ) -> None:
     """status, history, contact and agenda: read-only, answered only to the caller."""

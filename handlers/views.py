@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.messaging import InputError, Messaging, SlackOrigin
+from bot.messaging import InputError, Messaging, SendRequest, SlackOrigin
 from handlers.commands import deliver
 from handlers.replies import SEND_FORM_ID
 
@@ -48,9 +48,13 @@ def submit_send_form(
         ack(response_action="errors", errors={exc.field or "text": str(exc)[:150]})
         return
     ack()
+    context["workers"].submit(send_and_tell, messaging, request, client)
+
+
+def send_and_tell(messaging: Messaging, request: SendRequest, client: WebClient) -> None:
     problem = deliver(messaging, request)
     if problem:
-        tell(client, channel, user, problem)
+        tell(client, request.origin.channel_id, request.origin.user_id, problem)
 
 
 def _text(values: dict[str, Any], block_id: str) -> str:
