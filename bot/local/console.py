@@ -120,7 +120,8 @@ class Console:
             "  /heynow send 091000001 Hello Ana!\n"
             "  /heynow agenda\n"
             "  /heynow help\n"
-            "Delivery and read receipts arrive in the thread a few seconds later. `exit` quits."
+            "Delivery (two ticks) and reading (blue ticks) arrive in the thread within about half a minute.\n"
+            "`exit` quits."
         )
         while True:
             self.out.write("heynow> ")

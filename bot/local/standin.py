@@ -39,6 +39,7 @@ class SlackStandIn:
         self.calls: list[SlackCall] = []
         self.rate_limited: dict[str, tuple[int, int]] = {}  # method -> (answers left, Retry-After)
         self.unusable_channels: set[str] = set()
+        self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
         self._counter = 0
 
@@ -63,6 +64,10 @@ class SlackStandIn:
             call = SlackCall("response_url", body, ref=path.rsplit("/", 1)[-1])
             return self._record_and_answer(call, start_response, {"ok": True})
         method = path.removeprefix("/api/")
+        if method == "apps.connections.open":  # called with the app-level token
+            return self._record_and_answer(
+                SlackCall(method, body), start_response, self._socket_url(environ)
+            )
         if (
             self.token
             and environ.get("HTTP_AUTHORIZATION") != f"Bearer {self.token}"
@@ -93,6 +98,13 @@ class SlackStandIn:
             if self.on_call:
                 self.on_call(call)
         return _answer(start_response, 200, result)
+
+    def _socket_url(self, environ: dict[str, Any]) -> dict[str, Any]:
+        if not self.socket_mode_url or not environ.get("HTTP_AUTHORIZATION", "").startswith(
+            "Bearer xapp-"
+        ):
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _result(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         channel = str(body.get("channel", ""))
