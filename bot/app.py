@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.core import Core
 from bot.heynow import HeyNowClient
 from bot.httpserver import RunningServer, start_in_thread
 from bot.messaging import Messaging
@@ -104,23 +105,15 @@ def build_runtime(settings: Settings) -> Runtime:
         stuck_after=settings.stuck_minutes * 60,
         give_up_after=settings.poll_give_up_hours * 3600,
     )
-    tracker = Tracker(store, policy)
-    notifier = Notifier(store, slack)
+    core = Core(
+        store=store, heynow=heynow, tracker=Tracker(store, policy), notifier=Notifier(store, slack)
+    )
     messaging = Messaging(
-        store=store,
-        heynow=heynow,
-        tracker=tracker,
-        notifier=notifier,
+        core,
         default_platform=settings.heynow_default_platform,
         default_region=settings.heynow_default_region,
     )
-    poller = StatusPoller(
-        store=store,
-        heynow=heynow,
-        tracker=tracker,
-        notifier=notifier,
-        interval_seconds=settings.poll_seconds,
-    )
+    poller = StatusPoller(core, interval_seconds=settings.poll_seconds)
     bolt = App(
         client=slack,
         signing_secret=settings.slack_signing_secret,

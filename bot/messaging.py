@@ -9,24 +9,20 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.core import Core
 from bot.heynow import (
     Channel,
     Contact,
     DeliveryUnknown,
-    HeyNowClient,
     HeyNowError,
     NotFound,
     PlatformRef,
 )
 from bot.heynow.channels import normalise_client_id
-from bot.notifier import Notifier
-from bot.tracker import Tracker
-from storage import Message, Store
+from storage import Message
 
 logger = logging.getLogger(__name__)
 
@@ -86,22 +82,14 @@ class AgendaPage:
 class Messaging:
     def __init__(
         self,
+        core: Core,
         *,
-        store: Store,
-        heynow: HeyNowClient,
-        tracker: Tracker,
-        notifier: Notifier,
         default_platform: PlatformRef | None,
         default_region: str,
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
-        self.heynow = heynow
-        self.tracker = tracker
-        self.notifier = notifier
+        self.core = core
         self.default_platform = default_platform
         self.default_region = default_region
-        self.clock = clock
         self._agenda_cache: dict[PlatformRef, tuple[float, list[Contact]]] = {}
         self._agenda_lock = threading.Lock()
 
@@ -166,7 +154,7 @@ class Messaging:
         Raises HeyNowError subclasses; DeliveryUnknown leaves the row as `unknown`.
         """
         origin = request.origin
-        message_id = self.store.claim_send(
+        message_id = self.core.store.claim_send(
             {
                 "request_key": origin.request_key,
                 "team_id": origin.team_id,
@@ -177,34 +165,34 @@ class Messaging:
                 "client_id": request.client_id,
                 "text": request.text,
                 "validate": int(request.validate),
-                "created_at": self.clock(),
+                "created_at": self.core.clock(),
             }
         )
         if message_id is None:
             logger.info("Ignoring a repeat of request %s", origin.request_key)
             return None
         try:
-            hey_id = self.heynow.send_message(
+            hey_id = self.core.heynow.send_message(
                 request.ref, request.client_id, request.text, validate=request.validate
             )
         except HeyNowError as exc:
             state = "unknown" if isinstance(exc, DeliveryUnknown) else "rejected"
-            self.store.mark_failed(message_id, state, str(exc))
+            self.core.store.mark_failed(message_id, state, str(exc))
             raise
         self._name_client(message_id, request.ref, request.client_id)
-        now = self.clock()
-        self.store.mark_sent(message_id, hey_id, now, self.tracker.first_poll_at(now))
-        self.notifier.flush(message_id)
-        return self.store.get_message(message_id)
+        now = self.core.clock()
+        self.core.store.mark_sent(message_id, hey_id, now, self.core.tracker.first_poll_at(now))
+        self.core.notifier.flush(message_id)
+        return self.core.store.get_message(message_id)
 
     def _name_client(self, message_id: int, ref: PlatformRef, client_id: str) -> None:
         """Best effort: the channel post names the client when the agenda knows them."""
         try:
-            name = self.heynow.contact(ref, client_id).name
+            name = self.core.heynow.contact(ref, client_id).name
         except HeyNowError:
             return
         if name:
-            self.store.set_client_name(message_id, name)
+            self.core.store.set_client_name(message_id, name)
 
     # -- status and history ---------------------------------------------------------------
 
@@ -215,24 +203,28 @@ class Messaging:
             if ours.id_message_hey is None:
                 return StatusAnswer(ours.status, self._ref_of(ours), "", ours)
             ref = self._ref_of(ours)
-            status = self.heynow.message_status(ref, ours.id_message_hey)
+            status = self.core.heynow.message_status(ref, ours.id_message_hey)
             if ours.send_state == "sent":
-                self.tracker.observe(ours, status)
-                self.notifier.flush(ours.id)
-            return StatusAnswer(status, ref, ours.id_message_hey, self.store.get_message(ours.id))
+                self.core.tracker.observe(ours, status)
+                self.core.notifier.flush(ours.id)
+            return StatusAnswer(
+                status, ref, ours.id_message_hey, self.core.store.get_message(ours.id)
+            )
         if typed_id.lstrip("#").isdigit() and platform is None:
             raise InputError(
                 f"There is no message #{typed_id.lstrip('#')} of this app. `/heynow status` lists yours."
             )
         ref = self.platform(platform)
-        return StatusAnswer(self.heynow.message_status(ref, typed_id), ref, typed_id, None)
+        return StatusAnswer(self.core.heynow.message_status(ref, typed_id), ref, typed_id, None)
 
     def _find_ours(self, team_id: str | None, typed_id: str) -> Message | None:
         number = typed_id.lstrip("#")
         message = (
-            self.store.get_message(int(number)) if number.isdigit() and len(number) < 12 else None
+            self.core.store.get_message(int(number))
+            if number.isdigit() and len(number) < 12
+            else None
         )
-        message = message or self.store.find_by_hey_id(typed_id)
+        message = message or self.core.store.find_by_hey_id(typed_id)
         return message if message is not None and message.team_id == team_id else None
 
     @staticmethod
@@ -240,13 +232,13 @@ class Messaging:
         return PlatformRef(Channel(message.channel_id), message.platform_id)
 
     def history(self, team_id: str | None, user_id: str) -> list[Message]:
-        return self.store.recent_for_user(team_id, user_id, HISTORY_SIZE)
+        return self.core.store.recent_for_user(team_id, user_id, HISTORY_SIZE)
 
     # -- contacts -------------------------------------------------------------------------
 
     def contact(self, platform: str | None, client: str) -> tuple[Contact, PlatformRef]:
         ref = self.platform(platform)
-        return self.heynow.contact(ref, self.client_id(ref, client)), ref
+        return self.core.heynow.contact(ref, self.client_id(ref, client)), ref
 
     def agenda(self, platform: str | None, query: str, page: int = 1) -> AgendaPage:
         ref = self.platform(platform)
@@ -259,12 +251,12 @@ class Messaging:
         )
 
     def _agenda(self, ref: PlatformRef) -> list[Contact]:
-        now = self.clock()
+        now = self.core.clock()
         with self._agenda_lock:
             cached = self._agenda_cache.get(ref)
         if cached and now - cached[0] < AGENDA_CACHE_SECONDS:
             return cached[1]
-        contacts = sorted(self.heynow.agenda(ref), key=lambda c: _fold(c.name or c.client_id))
+        contacts = sorted(self.core.heynow.agenda(ref), key=lambda c: _fold(c.name or c.client_id))
         with self._agenda_lock:
             self._agenda_cache[ref] = (now, contacts)
         return contacts

@@ -7,17 +7,14 @@ restart resumes exactly where the last process stopped and there is only ever on
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.heynow import Channel, HeyNowClient, HeyNowError, PlatformRef
-from bot.notifier import Notifier
-from bot.tracker import Tracker
-from storage import Message, Store
+from bot.core import Core
+from bot.heynow import Channel, HeyNowError, PlatformRef
+from storage import Message
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +26,12 @@ CONCURRENCY = 4  # status calls in flight at once: polite to Hey Now, fast enoug
 class StatusPoller:
     def __init__(
         self,
+        core: Core,
         *,
-        store: Store,
-        heynow: HeyNowClient,
-        tracker: Tracker,
-        notifier: Notifier,
         interval_seconds: float,
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
-        self.heynow = heynow
-        self.tracker = tracker
-        self.notifier = notifier
+        self.core = core
         self.interval_seconds = interval_seconds
-        self.clock = clock
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self._pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="poll")
 
@@ -68,17 +57,17 @@ class StatusPoller:
     def tick(self) -> None:
         """Poll every due message (bounded concurrency), then post what became owed."""
         try:
-            due = self.store.due_for_poll(self.clock(), BATCH)
+            due = self.core.store.due_for_poll(self.core.clock(), BATCH)
             list(self._pool.map(self.poll_one, due))
-            self.notifier.flush()
+            self.core.notifier.flush()
         except Exception:  # a tick must never kill the job
             logger.exception("Status poll tick failed")
 
     def poll_one(self, message: Message) -> None:
         ref = PlatformRef(Channel(message.channel_id), message.platform_id)
         try:
-            status = self.heynow.message_status(ref, message.id_message_hey or "")
+            status = self.core.heynow.message_status(ref, message.id_message_hey or "")
         except HeyNowError as exc:
-            self.tracker.poll_failed(message, exc)
+            self.core.tracker.poll_failed(message, exc)
             return
-        self.tracker.observe(message, status)
+        self.core.tracker.observe(message, status)

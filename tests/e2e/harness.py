@@ -30,6 +30,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def child_env(**settings: str) -> dict[str, str]:
+    """The environment of a child app process: ours, less any Slack or Hey Now setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
+    env.update(settings, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    return env
+
+
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
     """Poll until `check()` is truthy; its value, or AssertionError at the deadline."""
     deadline = time.monotonic() + timeout
@@ -50,11 +57,9 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path, name: str) -> None:
         self.log_path = cwd / f"{name}.log"
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
-        full_env.update(env, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
         self.popen = subprocess.Popen(
             args,
-            env=full_env,
+            env=child_env(**env),
             cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,

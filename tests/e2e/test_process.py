@@ -11,11 +11,11 @@ import httpx
 
 from bot.simulator import load_config
 from tests.e2e.harness import (
-    ROOT,
     AppProcess,
     SimulatorProcess,
     SlackUser,
     app_env,
+    child_env,
     free_port,
     wait_for,
 )
@@ -73,10 +73,7 @@ def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slac
 
 def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
     main, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
-    env.update(
-        PYTHONPATH=str(ROOT), PORT=str(free_port()), DATABASE_PATH=str(tmp_path / "local.db")
-    )
+    env = child_env(PORT=str(free_port()), DATABASE_PATH=str(tmp_path / "local.db"))
     process = subprocess.Popen(
         [sys.executable, "-m", "bot"],
         stdin=child,
@@ -125,8 +122,7 @@ def test_without_a_terminal_local_mode_just_serves(tmp_path):
 
 
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HEYNOW_"))}
-    env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN="xoxb-1")
+    env = child_env(SLACK_BOT_TOKEN="xoxb-1")
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
         env=env,
