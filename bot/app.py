@@ -97,6 +97,11 @@ def heynow_backend(settings: Settings, store: Store) -> tuple[HeyNowClient, Runn
 
 def build_runtime(settings: Settings) -> Runtime:
     store = Store(settings.database_path)
+    interrupted = store.mark_interrupted_sends_unknown()
+    if interrupted:
+        logger.warning(
+            "%d send(s) were cut off by the last stop; they are now marked unknown", interrupted
+        )
     heynow, simulator = heynow_backend(settings, store)
     slack = slack_client(settings)
     policy = PollPolicy(

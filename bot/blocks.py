@@ -7,6 +7,7 @@ named `<!channel>` pings nobody (Slack: `&`, `<`, `>` must be sent as entities).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.heynow import Contact, PlatformRef
@@ -113,7 +114,13 @@ def thread_update(kind: str, message: Message) -> str:
 def _when(at: float | None) -> str:
     if at is None:
         return ""
-    return f"<!date^{int(at)}^at {{time}} on {{date_short}}|at {int(at)}>"
+    return slack_date(at, "at {time} on {date_short}")
+
+
+def slack_date(at: float, template: str) -> str:
+    """A date each reader sees in their own time zone; the fallback is UTC."""
+    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(at)}^{template}|{fallback}>"
 
 
 def history(messages: list[Message]) -> list[Block]:
@@ -121,7 +128,7 @@ def history(messages: list[Message]) -> list[Block]:
         return [section("You have not sent any message yet. Try `/heynow send 091000001 Hello!`")]
     lines = [
         f"`#{m.id}` {STATUS_WORDS.get(m.status, STATUS_WORDS['?'])[0] if m.send_state == 'sent' else SEND_STATE_WORDS[m.send_state][0]}"
-        f" to {recipient(m)} via {platform_label(m)} <!date^{int(m.created_at)}^{{date_short}} {{time}}|.>"
+        f" to {recipient(m)} via {platform_label(m)} {slack_date(m.created_at, '{date_short} {time}')}"
         f": {escape(_cut(m.text, 60))}"
         for m in messages
     ]
@@ -182,7 +189,7 @@ def agenda_page(
         context(f"Page {page} of {pages} · `/heynow contact {ref} ID` for a card"),
     ]
     buttons = []
-    state = {"ref": str(ref), "query": query}
+    state = {"ref": str(ref), "query": query[:500]}
     if page > 1:
         buttons.append(_page_button("← Previous", page - 1, state))
     if page < pages:
@@ -193,7 +200,7 @@ def agenda_page(
 
 
 def _page_button(label: str, page: int, state: dict[str, str]) -> Block:
-    value = json.dumps({**state, "page": page})[:2000]
+    value = json.dumps({**state, "page": page})  # Slack allows 2000 characters; query is cut to 500
     return {
         "type": "button",
         "action_id": f"agenda_page_{'prev' if label.startswith('←') else 'next'}",

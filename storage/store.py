@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -115,7 +116,7 @@ class Store:
                     "account": account,
                     "token": token,
                     "expires_at": expires_at,
-                    "saved_at": expires_at,
+                    "saved_at": time.time(),
                 },
                 pk="account",
             )
@@ -241,8 +242,17 @@ class Store:
 
     @staticmethod
     def _owe(db: Database, message_id: int, kind: str, now: float) -> None:
+        abandoned = db.execute(
+            "SELECT 1 FROM notices WHERE message_id = ? AND kind = 'announce' AND abandoned = 1",
+            [message_id],
+        ).fetchone()
         db["notices"].insert(
-            {"message_id": message_id, "kind": kind, "created_at": now},
+            {
+                "message_id": message_id,
+                "kind": kind,
+                "created_at": now,
+                "abandoned": int(bool(abandoned)),
+            },
             pk=("message_id", "kind"),
             ignore=True,
         )
@@ -272,18 +282,31 @@ class Store:
             db["notices"].update((message_id, kind), {"posted_at": now})
 
     def mark_notice_failed(self, message_id: int, kind: str, error: str, *, abandon: bool) -> None:
+        """Count a failed post; an abandoned announce takes its thread notices with it,
+        since they can never be posted and would otherwise wait in the outbox forever."""
         with self._write() as db:
             db.execute(
                 "UPDATE notices SET attempts = attempts + 1, last_error = ?, abandoned = ? "
                 "WHERE message_id = ? AND kind = ?",
                 [error[:500], int(abandon), message_id, kind],
             )
+            if abandon and kind == "announce":
+                db.execute(
+                    "UPDATE notices SET abandoned = 1 WHERE message_id = ? AND posted_at IS NULL",
+                    [message_id],
+                )
 
-    def notice_kinds_posted(self, message_id: int) -> list[str]:
-        rows = self._rows(
-            "SELECT kind FROM notices WHERE message_id = ? AND posted_at IS NOT NULL", [message_id]
-        )
-        return [r["kind"] for r in rows]
+    def mark_interrupted_sends_unknown(self) -> int:
+        """Sends left `sending` by a process that died mid-send may have gone out: say so.
+
+        Only one app process uses a database, so at start-up no send is really in flight.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE messages SET send_state = 'unknown', error = 'interrupted by a restart' "
+                "WHERE send_state = 'sending'"
+            )
+            return cursor.rowcount
 
 
 def _rank(status: str) -> int:

@@ -113,3 +113,24 @@ def test_writes_from_threads_do_not_collide(tmp_path):
         t.join()
     assert store.db["messages"].count == 200
     assert store.db.execute("SELECT COUNT(DISTINCT request_key) FROM messages").fetchone()[0] == 200
+
+
+def test_an_abandoned_announce_takes_its_thread_notices_with_it(fresh_store):
+    message_id = fresh_store.claim_send(ROW)
+    fresh_store.mark_sent(message_id, "hey-1", 200.0, 205.0)
+    fresh_store.owe_notice(message_id, "delivered", 210.0)
+    fresh_store.mark_notice_failed(message_id, "announce", "channel_not_found", abandon=True)
+    fresh_store.owe_notice(message_id, "read", 220.0)  # owed later: born abandoned
+    assert fresh_store.pending_notices() == []
+
+
+def test_sends_cut_off_by_a_stop_become_unknown_at_start_up(tmp_path):
+    store = Store(tmp_path / "crash.db")
+    cut_off = store.claim_send(ROW)
+    finished = store.claim_send({**ROW, "request_key": "T1:trig-2"})
+    store.mark_sent(finished, "hey-2", 200.0, 205.0)
+    store.close()
+    restarted = Store(tmp_path / "crash.db")
+    assert restarted.mark_interrupted_sends_unknown() == 1
+    assert restarted.get_message(cut_off).send_state == "unknown"
+    assert restarted.get_message(finished).send_state == "sent"

@@ -50,3 +50,16 @@ def app(workdir, slack, sim):
 @pytest.fixture
 def person(app, slack):
     return SlackUser(app, slack.url)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report (not assert) how fast the app answered Slack's requests during the run."""
+    from tests.e2e.harness import ACK_SECONDS
+
+    if ACK_SECONDS:
+        times = sorted(ACK_SECONDS)
+        terminalreporter.write_line(
+            f"Slack requests answered by the app: {len(times)}; median "
+            f"{times[len(times) // 2] * 1000:.0f} ms, slowest {times[-1] * 1000:.0f} ms "
+            "(Slack allows 3000 ms; bench/ack_latency.py measures it under load)"
+        )

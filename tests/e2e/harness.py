@@ -20,6 +20,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "e2e-signing-secret"
+ACK_SECONDS: list[float] = []  # every accepted request's answer time, reported after the run
 BOT_TOKEN = "xoxb-e2e-token"
 TEAM = "T0E2E"
 
@@ -211,12 +212,16 @@ class SlackUser:
     def post(
         self, body: bytes, headers: dict[str, str] | None = None, timestamp: int | None = None
     ) -> httpx.Response:
-        return httpx.post(
+        started = time.perf_counter()
+        response = httpx.post(
             self.app.url + "/slack/events",
             content=body,
             headers={**slack_sign(body, timestamp), **(headers or {})},
             timeout=10,
         )
+        if response.status_code == 200:
+            ACK_SECONDS.append(time.perf_counter() - started)
+        return response
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
         payload = {
