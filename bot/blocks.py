@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.heynow import Contact, PlatformRef
 from bot.heynow.channels import Channel
 from storage import Message
+
+if TYPE_CHECKING:  # bot.messaging imports this module through the notifier
+    from bot.messaging import AgendaPage, StatusAnswer
 
 Block = dict[str, Any]
 
@@ -139,14 +142,14 @@ def history(messages: list[Message]) -> list[Block]:
     ]
 
 
-def status_report(
-    message: Message | None, status: str, ref: PlatformRef, message_id: str
-) -> list[Block]:
+def status_report(answer: StatusAnswer) -> list[Block]:
+    message = answer.message
     if message is not None:
         text = f"{recipient(message)} through {platform_label(message)}: {status_line(message)}"
         return [section(text), context(reference(message))]
-    emoji, words = STATUS_WORDS.get(status, STATUS_WORDS["?"])
-    return [section(f"Message `{escape(message_id)}` on {escape(ref.label)}: {emoji} {words}")]
+    emoji, words = STATUS_WORDS.get(answer.status, STATUS_WORDS["?"])
+    where = escape(answer.ref.label)
+    return [section(f"Message `{escape(answer.message_id)}` on {where}: {emoji} {words}")]
 
 
 def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
@@ -174,26 +177,26 @@ def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
     ]
 
 
-def agenda_page(
-    contacts: list[Contact], ref: PlatformRef, query: str, page: int, pages: int, total: int
-) -> list[Block]:
-    about = f" matching “{escape(query)}”" if query else ""
-    if total == 0:
-        return [section(f"No contact{about} in the agenda of {escape(ref.label)}.")]
-    lines = [f"• *{escape(c.name or '(no name)')}* `{escape(c.client_id)}`" for c in contacts]
+def agenda_page(found: AgendaPage) -> list[Block]:
+    about = f" matching “{escape(found.query)}”" if found.query else ""
+    where = escape(found.ref.label)
+    if found.total == 0:
+        return [section(f"No contact{about} in the agenda of {where}.")]
+    lines = [f"• *{escape(c.name or '(no name)')}* `{escape(c.client_id)}`" for c in found.contacts]
+    plural = "s" if found.total != 1 else ""
     blocks = [
-        section(
-            f"*Agenda of {escape(ref.label)}*{about}: {total} contact{'s' if total != 1 else ''}"
-        ),
+        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
         section("\n".join(lines)),
-        context(f"Page {page} of {pages} · `/heynow contact {ref} ID` for a card"),
+        context(
+            f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
+        ),
     ]
+    state = {"ref": str(found.ref), "query": found.query[:500]}
     buttons = []
-    state = {"ref": str(ref), "query": query[:500]}
-    if page > 1:
-        buttons.append(_page_button("← Previous", page - 1, state))
-    if page < pages:
-        buttons.append(_page_button("Next →", page + 1, state))
+    if found.page > 1:
+        buttons.append(_page_button("← Previous", found.page - 1, state))
+    if found.page < found.pages:
+        buttons.append(_page_button("Next →", found.page + 1, state))
     if buttons:
         blocks.append({"type": "actions", "block_id": "agenda_pages", "elements": buttons})
     return blocks

@@ -34,9 +34,7 @@ def show_agenda_page(messaging: Messaging, action: dict[str, Any], respond: Resp
     try:
         state = json.loads(action.get("value") or "{}")
         page = messaging.agenda(state.get("ref"), state.get("query", ""), int(state.get("page", 1)))
-        body = blocks.agenda_page(
-            page.contacts, page.ref, page.query, page.page, page.pages, page.total
-        )
+        body = blocks.agenda_page(page)
     except (ValueError, TypeError, InputError) as exc:
         body = blocks.error(f"That page cannot be shown ({exc}). Run `/heynow agenda` again.")
     except HeyNowError as exc:

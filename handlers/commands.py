@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.heynow import HeyNowError
+from bot.heynow import HeyNowError, PlatformRef
 from bot.messaging import InputError, Messaging, SendRequest, SlackOrigin
 from handlers import command_text as grammar
 from handlers.replies import OOPS, explain, help_blocks, send_form
@@ -120,18 +120,12 @@ def look_up(
         if isinstance(parsed, grammar.History):
             body = blocks.history(messaging.history(team, user))
         elif isinstance(parsed, grammar.Status):
-            answer = messaging.status(team, parsed.platform, parsed.message_id)
-            body = blocks.status_report(
-                answer.message, answer.status, answer.ref, answer.message_id
-            )
+            body = blocks.status_report(messaging.status(team, parsed.platform, parsed.message_id))
         elif isinstance(parsed, grammar.ContactLookup):
             contact, ref = messaging.contact(parsed.platform, parsed.client)
             body = blocks.contact_card(contact, ref)
         else:
-            page = messaging.agenda(parsed.platform, parsed.query)
-            body = blocks.agenda_page(
-                page.contacts, page.ref, page.query, page.page, page.pages, page.total
-            )
+            body = blocks.agenda_page(messaging.agenda(parsed.platform, parsed.query))
     except InputError as exc:
         body = blocks.error(str(exc))
     except HeyNowError as exc:
@@ -153,7 +147,7 @@ def _describe(parsed: grammar.Command) -> tuple[str, str, str | None]:
     return "history", "", None
 
 
-def _safe_platform(messaging: Messaging, typed: str | None):
+def _safe_platform(messaging: Messaging, typed: str | None) -> PlatformRef | None:
     try:
         return messaging.platform(typed)
     except InputError:

@@ -2,6 +2,7 @@ from dataclasses import replace
 
 from bot import blocks
 from bot.heynow import Contact, PlatformRef
+from bot.messaging import AgendaPage, StatusAnswer
 from storage import Message
 
 MESSAGE = Message(
@@ -44,7 +45,7 @@ def test_names_and_texts_are_escaped_everywhere_they_are_shown():
         "delivered", MESSAGE
     )
     shown += everything(blocks.history([MESSAGE])) + everything(
-        blocks.status_report(MESSAGE, "RU", None, "abc")
+        blocks.status_report(StatusAnswer("RU", PlatformRef.parse("1:1"), "abc", MESSAGE))
     )
     assert "<!here>" not in shown and "<@U2>" not in shown
     assert "&lt;!here&gt; Bob &amp; Co" in shown and "&lt;@U2&gt; hello &amp; bye" in shown
@@ -71,16 +72,16 @@ def test_dates_have_a_readable_fallback():
 def test_agenda_pages_have_buttons_only_where_there_is_somewhere_to_go():
     ref = PlatformRef.parse("1:59899000001")
     contacts = [Contact(client_id=str(n), name=f"C{n}") for n in range(3)]
-    first = blocks.agenda_page(contacts, ref, "q" * 3000, 1, 3, 40)
+    first = blocks.agenda_page(AgendaPage(contacts, ref, "q" * 3000, 1, 3, 40))
     buttons = first[-1]["elements"]
     assert [b["action_id"] for b in buttons] == ["agenda_page_next"]
     assert len(buttons[0]["value"]) <= 2000
-    middle = blocks.agenda_page(contacts, ref, "", 2, 3, 40)
+    middle = blocks.agenda_page(AgendaPage(contacts, ref, "", 2, 3, 40))
     assert [b["action_id"] for b in middle[-1]["elements"]] == [
         "agenda_page_prev",
         "agenda_page_next",
     ]
-    only = blocks.agenda_page(contacts, ref, "", 1, 1, 3)
+    only = blocks.agenda_page(AgendaPage(contacts, ref, "", 1, 1, 3))
     assert all(b["type"] != "actions" for b in only)
 
 
