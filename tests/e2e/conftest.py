@@ -11,11 +11,16 @@ EVIL_CLIENT = "59891000066"
 
 
 def simulator_world() -> dict:
-    """The demo world plus a contact whose name tries to ping everyone."""
+    """The demo world, plus a contact whose name tries to ping everyone and a 33-contact agenda."""
     world = copy.deepcopy(load_config())
     world["platforms"][0]["contacts"].append(
         {"client_id": EVIL_CLIENT, "first_name": "<!channel>", "last_name": "Eve & <@U0BOSS>"}
     )
+    twitter = next(p for p in world["platforms"] if p["channel"] == 3)
+    twitter["contacts"] += [
+        {"client_id": f"16000000000000000{n:02d}", "first_name": f"Cliente {n:02d}"}
+        for n in range(1, 33)
+    ]
     return world
 
 

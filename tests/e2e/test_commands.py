@@ -183,27 +183,32 @@ def test_agenda_search_is_accent_and_case_blind(person, slack):
     assert "No contact matching" in wait_for(lambda: replies_to(slack, trigger))[0]
 
 
-def test_agenda_pages_turn_with_buttons(person, slack, sim, tmp_path):
-    # 40 contacts on a platform of a fresh world would need another simulator; page size is 15,
-    # so the button payload is exercised directly with page 2 of the demo agenda (clamped to 1).
+def test_agenda_pages_turn_with_buttons(person, slack):
+    _, trigger = person.slash("agenda twitter:1460000000000000001")
+    first = wait_for(lambda: [c for c in slack.of("response_url") if c.ref == trigger])[0].body
+    assert "33 contacts" in json.dumps(first["blocks"]) and "Page 1 of 3" in json.dumps(
+        first["blocks"]
+    )
+    next_button = first["blocks"][-1]["elements"][0]
+    assert next_button["action_id"] == "agenda_page_next"
     payload = {
         "type": "block_actions",
         "trigger_id": "1.2.agenda",
-        "response_url": f"{person.slack_url}/respond/agenda-page",
+        "response_url": f"{person.slack_url}/respond/agenda-page-2",
         "channel": {"id": person.channel},
-        "actions": [
-            {
-                "action_id": "agenda_page_next",
-                "block_id": "agenda_pages",
-                "type": "button",
-                "value": json.dumps({"ref": "1:59899000001", "query": "", "page": 2}),
-            }
-        ],
+        "actions": [{**next_button, "block_id": "agenda_pages"}],
     }
     assert person.interact(payload).status_code == 200
-    shown = wait_for(lambda: [c for c in slack.of("response_url") if c.ref == "agenda-page"])[0]
-    assert shown.body["replace_original"] is True
-    assert "Page 1 of 1" in json.dumps(shown.body["blocks"])
+    second = wait_for(lambda: [c for c in slack.of("response_url") if c.ref == "agenda-page-2"])[
+        0
+    ].body
+    shown = json.dumps(second["blocks"], ensure_ascii=False)
+    assert second["replace_original"] is True
+    assert "Page 2 of 3" in shown and "Cliente 16" in shown and "Cliente 15" not in shown
+    assert [b["action_id"] for b in second["blocks"][-1]["elements"]] == [
+        "agenda_page_prev",
+        "agenda_page_next",
+    ]
 
 
 def test_send_alone_opens_the_form_and_its_errors_mark_the_field(person, slack, sim):
