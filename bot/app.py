@@ -20,14 +20,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import Core
-from bot.heynow import HeyNowClient
+from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.messaging import Messaging
 from bot.notifier import Notifier
 from bot.poller import StatusPoller
-from bot.simulator import SimulatorState, load_config, make_wsgi_app
+from bot.simulator import SimulatorState, WorldError, load_config, make_wsgi_app
 from bot.tracker import PollPolicy, Tracker
 from bot.workers import Workers
 from handlers import register_listeners
@@ -55,6 +55,16 @@ class Runtime:
     def wsgi(self) -> Any:
         return Router(self)
 
+    def check_heynow(self) -> None:
+        """Say in the log at start-up whether Hey Now takes the credentials: admins read it
+        there before users meet it in Slack."""
+        try:
+            self.heynow.ensure_token()
+        except HeyNowError as exc:
+            logger.error("Hey Now check failed: %s", exc.user_message)
+        else:
+            logger.info("Hey Now accepts the app's credentials")
+
     def close(self) -> None:
         self.workers.shutdown()
         self.poller.stop()
@@ -81,7 +91,10 @@ def heynow_backend(settings: Settings, store: Store) -> tuple[HeyNowClient, Runn
     simulator = None
     url, user, password = settings.heynow_url, settings.heynow_user, settings.heynow_password
     if settings.uses_simulator:
-        state = SimulatorState(load_config(settings.heynow_simulator_config))
+        try:
+            state = SimulatorState(load_config(settings.heynow_simulator_config))
+        except WorldError as exc:
+            raise ConfigError(f"HEYNOW_SIMULATOR_CONFIG: {exc}") from None
         simulator = start_in_thread(make_wsgi_app(state))
         url, (user, password) = simulator.url + "/api", state.demo_user
         logger.info("Using the embedded Hey Now simulator at %s", url)

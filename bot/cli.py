@@ -54,7 +54,11 @@ def run_simulator(args: argparse.Namespace) -> int:
     from bot.simulator import SimulatorState, load_config, make_wsgi_app
 
     _logging("INFO")
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+    except ValueError as exc:
+        print(f"heynow-bot simulator: {exc}", file=sys.stderr)
+        return 2
     if args.step_seconds is not None:
         config["status_step_seconds"] = args.step_seconds
     state = SimulatorState(config)
@@ -78,6 +82,7 @@ def run_app() -> int:
         settings, console = _local_slack(settings)
     runtime = build_runtime(settings)
     runtime.poller.start()
+    runtime.workers.submit(runtime.check_heynow)
     try:
         if settings.socket_mode:
             return _serve_socket_mode(runtime)

@@ -119,7 +119,7 @@ def _parse(env: dict[str, str]) -> Settings:
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
         poll_give_up_hours=_number(env, "HEYNOW_POLL_GIVE_UP_HOURS", 48),
-        database_path=env.get("DATABASE_PATH", "heynow.db"),
+        database_path=_database_path(env.get("DATABASE_PATH", "heynow.db")),
         host=env.get("HOST", "127.0.0.1"),
         port=_port(env.get("PORT", "3000")),
         log_level=_log_level(env.get("LOG_LEVEL", "INFO")),
@@ -182,6 +182,13 @@ def _log_level(raw: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}")
     return level
+
+
+def _database_path(path: str) -> str:
+    folder = Path(path).expanduser().resolve().parent
+    if path != ":memory:" and not folder.is_dir():
+        raise ConfigError(f"DATABASE_PATH is in a folder that does not exist: {folder}")
+    return path
 
 
 def _existing_file(env: dict[str, str], name: str) -> str | None:

@@ -93,3 +93,13 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path):
 def test_secrets_are_not_in_the_repr():
     s = settings(**SLACK, HEYNOW_URL="https://x/api", HEYNOW_USER="u", HEYNOW_PASSWORD="hunter2")
     assert "hunter2" not in repr(s) and "xoxb-1" not in repr(s)
+
+
+def test_a_database_in_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="DATABASE_PATH"):
+        settings(DATABASE_PATH=str(tmp_path / "nowhere" / "x.db"))
+
+
+def test_a_simulator_world_must_exist():
+    with pytest.raises(ConfigError, match="HEYNOW_SIMULATOR_CONFIG"):
+        settings(HEYNOW_SIMULATOR_CONFIG="/no/such/world.json")

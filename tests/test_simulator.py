@@ -1,5 +1,7 @@
 """The simulator as Hey Now, over real loopback HTTP, through the real client."""
 
+import re
+
 import httpx
 import pytest
 
@@ -154,3 +156,24 @@ def test_expired_tokens_are_401_and_the_client_logs_in_again(simulator, client):
     app.state.expire_tokens()
     client.agenda(NOT_VALIDATING)
     assert [r["path"] for r in app.requests].count("/api/login") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("{not json", "cannot be read as JSON"),
+        ('{"users": []}', '"users" and "platforms"'),
+        ('{"users": [{"name": "a"}], "platforms": [{}]}', '"name", "password" and "platforms"'),
+        (
+            '{"users": [{"name": "a", "password": "b", "platforms": []}], "platforms": [{"channel": 9, "platform_id": "x"}]}',
+            '"channel" (1-4)',
+        ),
+    ],
+)
+def test_a_broken_world_is_refused_in_plain_words(tmp_path, text, says):
+    from bot.simulator import WorldError
+
+    path = tmp_path / "world.json"
+    path.write_text(text)
+    with pytest.raises(WorldError, match=re.escape(says)):
+        load_config(path)

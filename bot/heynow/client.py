@@ -142,6 +142,10 @@ class HeyNowClient:
         logger.info("Logged in to Hey Now as %s", self._user)
         return token
 
+    def ensure_token(self) -> None:
+        """Have a valid token: the cached one, or a fresh login (which raises if refused)."""
+        self._current_token()
+
     def send_message(
         self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True
     ) -> str | None:

@@ -227,8 +227,40 @@ def contact_document(platform: Platform, entry: dict[str, Any]) -> dict[str, Any
     }
 
 
+class WorldError(ValueError):
+    """The simulator's JSON world cannot be used; the message says where it is wrong."""
+
+
 def load_config(path: str | Path | None = None) -> dict[str, Any]:
     """The JSON world of the simulator; the built-in demo when no path is given."""
     if path is None:
         return json.loads(resources.files("bot.simulator").joinpath("demo.json").read_text("utf-8"))
-    return json.loads(Path(path).read_text("utf-8"))
+    try:
+        world = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WorldError(f"{path} cannot be read as JSON: {exc}") from None
+    check_world(world)
+    return world
+
+
+def check_world(world: Any) -> None:
+    """The shape SimulatorState relies on, checked once with a message a person can act on."""
+    if not isinstance(world, dict) or not world.get("users") or not world.get("platforms"):
+        raise WorldError(
+            'a world needs "users" and "platforms" lists (see bot/simulator/demo.json)'
+        )
+    for user in world["users"]:
+        if not {"name", "password", "platforms"} <= set(user):
+            raise WorldError(f'each user needs "name", "password" and "platforms": {user!r}')
+    for platform in world["platforms"]:
+        if not {"channel", "platform_id"} <= set(platform) or platform["channel"] not in (
+            1,
+            2,
+            3,
+            4,
+        ):
+            raise WorldError(f'each platform needs "channel" (1-4) and "platform_id": {platform!r}')
+        if any("client_id" not in contact for contact in platform.get("contacts", [])):
+            raise WorldError(
+                f'each contact needs a "client_id" (platform {platform["platform_id"]})'
+            )

@@ -144,3 +144,30 @@ def test_secrets_never_reach_the_log(app, person, slack):
     assert "Logged in to Hey Now" in log  # the log does speak of the login...
     for secret in ("e2e-signing-secret", "xoxb-e2e-token", "Bearer ", "password"):
         assert secret not in log  # ...but never of its secrets
+
+
+def test_the_log_says_at_start_up_whether_hey_now_takes_the_credentials(tmp_path, slack, sim):
+    env = app_env(slack.url, sim.url, tmp_path / "creds.db", HEYNOW_PASSWORD="wrong")
+    app = AppProcess(tmp_path, env)
+    try:
+        wait_for(lambda: "Hey Now check failed" in app.log())
+        assert "HEYNOW_USER and HEYNOW_PASSWORD" in app.log() and "wrong" not in app.log()
+    finally:
+        app.stop()
+
+
+def test_a_broken_simulator_world_stops_start_up_in_one_line(tmp_path):
+    world = tmp_path / "world.json"
+    world.write_text("{oops")
+    env = child_env(HEYNOW_SIMULATOR_CONFIG=str(world), PORT=str(free_port()))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "HEYNOW_SIMULATOR_CONFIG" in done.stderr and "cannot be read as JSON" in done.stderr
