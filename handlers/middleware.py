@@ -37,14 +37,16 @@ class SeenRequests:
 
 
 def request_key(body: dict[str, Any]) -> str | None:
-    """Slack's own id of a request, the same in every retry of it (headers are not always there)."""
+    """Slack's own id of a request, the same in every retry of it (headers are not always there).
+
+    trigger_id, for every kind: a form corrected and submitted again keeps its view id but gets
+    a new trigger_id, and must not be taken for a retry.
+    """
     team = (
         (body.get("team") or {}).get("id")
         if isinstance(body.get("team"), dict)
         else body.get("team_id")
     )
-    if body.get("type") == "view_submission":
-        return f"{team}:view:{body.get('view', {}).get('id')}"
     trigger = body.get("trigger_id")
     return f"{team}:{trigger}" if trigger else None
 

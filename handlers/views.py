@@ -33,7 +33,7 @@ def submit_send_form(
         team_id=(body.get("team") or {}).get("id"),
         channel_id=channel,
         user_id=user,
-        request_key=context.get("request_key") or f"view:{view['id']}",
+        request_key=context.get("request_key") or f"view:{view['id']}:{body.get('trigger_id')}",
     )
     options = values.get("options", {}).get("value", {}).get("selected_options") or []
     try:

@@ -220,6 +220,8 @@ def test_send_alone_opens_the_form_and_its_errors_mark_the_field(person, slack, 
     view = opened.body["view"]
     assert view["callback_id"] == "heynow_send_form"
 
+    submissions = iter(range(1, 100))
+
     def submit(client, text, view_id):
         values = {
             "platform": {"value": {"type": "plain_text_input", "value": "1:59899000001"}},
@@ -230,7 +232,7 @@ def test_send_alone_opens_the_form_and_its_errors_mark_the_field(person, slack, 
         return person.interact(
             {
                 "type": "view_submission",
-                "trigger_id": f"t.{view_id}",
+                "trigger_id": f"t.{view_id}.{next(submissions)}",  # new at every submission
                 "view": {**view, "id": view_id, "state": {"values": values}},
             }
         )
@@ -241,7 +243,7 @@ def test_send_alone_opens_the_form_and_its_errors_mark_the_field(person, slack, 
         "errors": {"client": refused.json()["errors"]["client"]},
     }
     assert "not a valid phone number" in refused.json()["errors"]["client"]
-    accepted = submit("091000004", "from the form", f"V{person.user}")
+    accepted = submit("091000004", "from the form", "V1")  # the same form, corrected
     assert accepted.status_code == 200 and not accepted.content
     post = wait_for(lambda: channel_posts(slack, person.channel))[0]
     assert "from the form" in post["blocks"][0]["text"]["text"]
