@@ -38,6 +38,18 @@ def child_env(**settings: str) -> dict[str, str]:
     return env
 
 
+def run_once(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot` to its end (for start-up failures), with these settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=child_env(**settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 def wait_for(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
     """Poll until `check()` is truthy; its value, or AssertionError at the deadline."""
     deadline = time.monotonic() + timeout

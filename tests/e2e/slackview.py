@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.local.console import as_text
 from bot.local.standin import SlackStandIn
+from tests.e2e.harness import wait_for
 
 
 def channel_posts(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
@@ -27,6 +28,12 @@ def thread_replies(slack: SlackStandIn, channel: str) -> list[str]:
 def replies_to(slack: SlackStandIn, trigger: str) -> list[str]:
     """Everything posted to the command's response_url, as text."""
     return [as_text(c.body) for c in slack.of("response_url") if c.ref == trigger]
+
+
+def answer(slack: SlackStandIn, person: Any, text: str) -> str:
+    """Type a command and return the first thing it answers through response_url."""
+    _, trigger = person.slash(text)
+    return wait_for(lambda: replies_to(slack, trigger))[0]
 
 
 def updates_in(slack: SlackStandIn, channel: str) -> list[str]:

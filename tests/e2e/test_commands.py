@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.e2e.harness import wait_for
-from tests.e2e.slackview import ack_text, channel_posts, replies_to
+from tests.e2e.slackview import ack_text, answer, channel_posts, replies_to
 
 WA_ALT, TWITTER, MESSENGER = "1:59899000001", "3:1460000000000000001", "2:104857600123456"
 AGENDA = {WA_ALT: "59891000004", TWITTER: "1500000000000000001", MESSENGER: "2458811223344557"}
@@ -55,10 +55,8 @@ def test_a_platform_of_another_account_is_explained(person, slack):
 
 
 def test_a_contact_not_in_the_agenda_is_explained(person, slack):
-    _, trigger = person.slash("contact 091999999")
-    assert (
-        "is not in the agenda of WhatsApp 59899000001"
-        in wait_for(lambda: replies_to(slack, trigger))[0]
+    assert "is not in the agenda of WhatsApp 59899000001" in answer(
+        slack, person, "contact 091999999"
     )
 
 
@@ -72,14 +70,12 @@ def test_hey_now_500_is_explained_and_a_500_send_is_recorded_unknown(person, sla
             "count": 3,
         },
     )
-    _, trigger = person.slash("contact 59891000002")
-    assert "Hey Now had an internal error" in wait_for(lambda: replies_to(slack, trigger))[0]
+    assert "Hey Now had an internal error" in answer(slack, person, "contact 59891000002")
     sim.control("/_sim/faults", {"method": "POST", "path": "/api/message/", "status": 500})
     _, trigger = person.slash("send 59891000002 did it go?")
     said = wait_for(lambda: replies_to(slack, trigger))[-1]
     assert "may or may not have gone out" in said and "*unknown*" in said
-    _, trigger = person.slash("status")
-    history = wait_for(lambda: replies_to(slack, trigger))[0]
+    history = answer(slack, person, "status")
     assert ":grey_question:" in history and "did it go?" in history
 
 
@@ -143,44 +139,34 @@ def test_status_of_our_message_by_ref_and_by_hey_id_and_any_by_platform(person, 
     ref = post["blocks"][1]["elements"][0]["text"].split("#")[1].split()[0]
     hey_id = [m["id"] for m in sim.messages() if m["text"] == "status check"][0]
     for query in (f"#{ref}", hey_id):
-        _, trigger = person.slash(f"status {query}")
-        said = wait_for(lambda: replies_to(slack, trigger))[0]  # noqa: B023
+        said = answer(slack, person, f"status {query}")
         assert "Bruno Díaz" in said and ("tick" in said or "Sent to Hey Now" in said)
-    _, trigger = person.slash(f"status 1:59899000001 {hey_id}")
-    assert (
-        f"Message `{hey_id}` on WhatsApp 59899000001"
-        in wait_for(lambda: replies_to(slack, trigger))[0]
+    said = answer(slack, person, f"status 1:59899000001 {hey_id}")
+    assert f"Message `{hey_id}` on WhatsApp 59899000001" in said
+    assert "Hey Now knows no message" in answer(
+        slack, person, "status 1:59899000001 no-such-message"
     )
-    _, trigger = person.slash("status 1:59899000001 no-such-message")
-    assert "Hey Now knows no message" in wait_for(lambda: replies_to(slack, trigger))[0]
-    _, trigger = person.slash("status #999999")
-    assert "There is no message #999999" in wait_for(lambda: replies_to(slack, trigger))[0]
+    assert "There is no message #999999" in answer(slack, person, "status #999999")
 
 
 def test_history_lists_only_the_callers_last_messages(person, slack):
-    _, trigger = person.slash("status")
-    assert "You have not sent any message yet" in wait_for(lambda: replies_to(slack, trigger))[0]
+    assert "You have not sent any message yet" in answer(slack, person, "status")
     person.slash("send 59891000001 first of mine")
     wait_for(lambda: channel_posts(slack, person.channel))
-    _, trigger = person.slash("history")
-    listed = wait_for(lambda: replies_to(slack, trigger))[0]
+    listed = answer(slack, person, "history")
     assert "first of mine" in listed and "Ana Pérez" in listed and "truth table" not in listed
 
 
 def test_contact_card(person, slack):
-    _, trigger = person.slash("contact +59891000005")
-    card = wait_for(lambda: replies_to(slack, trigger))[0]
+    card = answer(slack, person, "contact +59891000005")
     assert "Lucía Rodríguez" in card and "59891000005" in card and "Time zone" in card
 
 
 def test_agenda_search_is_accent_and_case_blind(person, slack):
-    _, trigger = person.slash("agenda PEREZ")
-    shown = wait_for(lambda: replies_to(slack, trigger))[0]
+    shown = answer(slack, person, "agenda PEREZ")
     assert "Ana Pérez" in shown and "Bruno" not in shown and "1 contact" in shown
-    _, trigger = person.slash("agenda 2:104857600123456")
-    assert "Martín Silva" in wait_for(lambda: replies_to(slack, trigger))[0]
-    _, trigger = person.slash("agenda nobody-like-this")
-    assert "No contact matching" in wait_for(lambda: replies_to(slack, trigger))[0]
+    assert "Martín Silva" in answer(slack, person, "agenda 2:104857600123456")
+    assert "No contact matching" in answer(slack, person, "agenda nobody-like-this")
 
 
 def test_agenda_pages_turn_with_buttons(person, slack):

@@ -17,6 +17,7 @@ from tests.e2e.harness import (
     app_env,
     child_env,
     free_port,
+    run_once,
     wait_for,
 )
 from tests.e2e.slackview import channel_posts, thread_replies
@@ -122,15 +123,7 @@ def test_without_a_terminal_local_mode_just_serves(tmp_path):
 
 
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path):
-    env = child_env(SLACK_BOT_TOKEN="xoxb-1")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_once(tmp_path, SLACK_BOT_TOKEN="xoxb-1")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "heynow-bot: configuration error: SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set"
@@ -159,15 +152,7 @@ def test_the_log_says_at_start_up_whether_hey_now_takes_the_credentials(tmp_path
 def test_a_broken_simulator_world_stops_start_up_in_one_line(tmp_path):
     world = tmp_path / "world.json"
     world.write_text("{oops")
-    env = child_env(HEYNOW_SIMULATOR_CONFIG=str(world), PORT=str(free_port()))
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_once(tmp_path, HEYNOW_SIMULATOR_CONFIG=str(world), PORT=str(free_port()))
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "HEYNOW_SIMULATOR_CONFIG" in done.stderr and "cannot be read as JSON" in done.stderr
