@@ -162,10 +162,23 @@ def test_a_send_that_could_not_connect_is_a_plain_failure():
         client_for(fake).send_message(REF, "5989", "x")
 
 
-def test_get_timeouts_are_typed_after_retries():
+def test_get_timeouts_are_typed_and_not_retried():
     fake = FakeHeyNow({"GET /api/contact/1/59899000001": [httpx.ReadTimeout("slow")]})
     with pytest.raises(HeyNowTimeout):
         client_for(fake).agenda(REF)
+    assert len([r for r in fake.requests if r.method == "GET"]) == 1
+
+
+def test_gets_are_retried_on_connection_errors():
+    fake = FakeHeyNow(
+        {
+            "GET /api/contact/1/59899000001": [
+                httpx.ConnectError("refused"),
+                httpx.Response(200, json=[]),
+            ]
+        }
+    )
+    assert client_for(fake).agenda(REF) == []
 
 
 def test_ids_are_quoted_so_they_cannot_add_path_levels():

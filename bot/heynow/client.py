@@ -19,7 +19,6 @@ from bot.heynow.errors import (
     DeliveryUnknown,
     HeyNowError,
     HeyNowTimeout,
-    HeyNowTransportError,
     HeyNowUnreachable,
     InvalidCredentials,
     ServerError,
@@ -85,7 +84,7 @@ def _text(value: Any) -> str | None:
 class HeyNowClient:
     """One long-lived httpx client per app; thread-safe.
 
-    GETs are idempotent, so they are retried with back-off on 5xx and transport errors. Sends are
+    GETs are idempotent, so they are retried with back-off on 5xx and connection errors. Sends are
     never retried blindly: only a 401 (the request was refused before anything happened) is
     retried, once, after a fresh login.
     """
@@ -179,7 +178,8 @@ class HeyNowClient:
 
     def _get(self, path: str) -> httpx.Response:
         retrying = Retrying(
-            retry=retry_if_exception_type((ServerError, HeyNowTransportError)),
+            # Not on time-outs: each would make the person wait a whole time-out more.
+            retry=retry_if_exception_type((ServerError, HeyNowUnreachable)),
             stop=stop_after_attempt(self._get_attempts),
             wait=wait_exponential_jitter(
                 multiplier=self._backoff_seconds, max=8, jitter=self._backoff_seconds

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.e2e.harness import wait_for
+from tests.e2e.harness import AppProcess, SlackUser, app_env, free_port, wait_for
 from tests.e2e.slackview import ack_text, answer, channel_posts, replies_to
 
 WA_ALT, TWITTER, MESSENGER = "1:59899000001", "3:1460000000000000001", "2:104857600123456"
@@ -233,3 +233,17 @@ def test_send_alone_opens_the_form_and_its_errors_mark_the_field(person, slack, 
     assert accepted.status_code == 200 and not accepted.content
     post = wait_for(lambda: channel_posts(slack, person.channel))[0]
     assert "from the form" in post["blocks"][0]["text"]["text"]
+
+
+def test_hey_now_down_is_explained_and_nothing_is_recorded_as_sent(tmp_path, slack):
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    app = AppProcess(tmp_path, app_env(slack.url, nowhere, tmp_path / "down.db"))
+    try:
+        person = SlackUser(app, slack.url)
+        assert "Hey Now cannot be reached" in answer(slack, person, "contact 091000001")
+        _, trigger = person.slash("send 091000001 anyone there?")
+        said = wait_for(lambda: replies_to(slack, trigger))[-1]
+        assert "Hey Now cannot be reached" in said and "Nothing was sent" in said
+        assert ":x:" in answer(slack, person, "status")  # recorded as not sent, not lost
+    finally:
+        app.stop()
