@@ -48,13 +48,12 @@ class Notifier:
         try:
             if notice.kind == "announce":
                 self._announce(message)
-            elif message.slack_ts is None:
+            elif message.thread is None:
                 return False  # its announce has not gone out yet: keep the order
             else:
+                channel, ts = message.thread
                 self.slack.chat_postMessage(
-                    channel=message.posted_channel,
-                    thread_ts=message.slack_ts,
-                    text=blocks.thread_update(notice.kind, message),
+                    channel=channel, thread_ts=ts, text=blocks.thread_update(notice.kind, message)
                 )
                 self._refresh_status_line(message)
         except SlackApiError as exc:
@@ -94,10 +93,12 @@ class Notifier:
 
     def _refresh_status_line(self, message: Message) -> None:
         current = self.store.get_message(message.id) or message
+        if current.thread is None:
+            return
         text, body = blocks.tracking_message(current)
         try:
             self.slack.chat_update(
-                channel=current.posted_channel, ts=current.slack_ts, text=text, blocks=body
+                channel=current.thread[0], ts=current.thread[1], text=text, blocks=body
             )
         except (
             SlackApiError

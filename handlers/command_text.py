@@ -61,7 +61,8 @@ class AgendaSearch:
     query: str
 
 
-Command = Help | OpenSendForm | Send | Status | History | ContactLookup | AgendaSearch
+Lookup = Status | History | ContactLookup | AgendaSearch  # read-only, answered to the caller
+Command = Help | OpenSendForm | Send | Lookup
 
 
 def unescape_slack(text: str) -> str:

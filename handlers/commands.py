@@ -111,7 +111,7 @@ def deliver(messaging: Messaging, request: SendRequest) -> str | None:
 
 
 def look_up(
-    parsed: grammar.Command, command: dict[str, Any], respond: Respond, messaging: Messaging
+    parsed: grammar.Lookup, command: dict[str, Any], respond: Respond, messaging: Messaging
 ) -> None:
     """status, history, contact and agenda: read-only, answered only to the caller."""
     team, user = command.get("team_id"), command["user_id"]
@@ -129,15 +129,15 @@ def look_up(
     except InputError as exc:
         body = blocks.error(str(exc))
     except HeyNowError as exc:
-        ref = _safe_platform(messaging, platform)
-        body = blocks.error(explain(exc, action=action, ref=ref, subject=subject))
+        where = _safe_platform(messaging, platform)
+        body = blocks.error(explain(exc, action=action, ref=where, subject=subject))
     except Exception:
         logger.exception("/heynow %s failed", action)
         body = blocks.error(OOPS)
     respond(text=_plain(body), blocks=body, response_type="ephemeral")
 
 
-def _describe(parsed: grammar.Command) -> tuple[str, str, str | None]:
+def _describe(parsed: grammar.Lookup) -> tuple[str, str, str | None]:
     if isinstance(parsed, grammar.Status):
         return "status", parsed.message_id, parsed.platform
     if isinstance(parsed, grammar.ContactLookup):

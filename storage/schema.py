@@ -15,7 +15,7 @@ migrations = Migrations("heynow-slack")
 @migrations()
 def m001_create_tokens(db: Database) -> None:
     """The Hey Now bearer token, so that a restart does not log in again."""
-    db["tokens"].create(
+    db.table("tokens").create(
         {"account": str, "token": str, "expires_at": float, "saved_at": float},
         pk="account",
     )
@@ -24,7 +24,7 @@ def m001_create_tokens(db: Database) -> None:
 @migrations()
 def m002_create_messages(db: Database) -> None:
     """One row per send asked from Slack: the map from the Slack request to idMessageHey."""
-    db["messages"].create(
+    db.table("messages").create(
         {
             "id": int,
             "request_key": str,  # Slack's own id of the request: a retry finds its row
@@ -55,19 +55,19 @@ def m002_create_messages(db: Database) -> None:
             "outcome": str,  # NULL while tracked; read | delivered | stuck | untracked
         },
         pk="id",
-        not_null={"request_key", "created_at", "send_state"},
+        not_null={"request_key", "slack_channel", "slack_user", "created_at", "send_state"},
         defaults={"status": "?", "poll_failures": 0, "validate": 1},
     )
-    db["messages"].create_index(["request_key"], unique=True)
-    db["messages"].create_index(["next_poll_at"])
-    db["messages"].create_index(["team_id", "slack_user", "created_at"])
-    db["messages"].create_index(["id_message_hey"])
+    db.table("messages").create_index(["request_key"], unique=True)
+    db.table("messages").create_index(["next_poll_at"])
+    db.table("messages").create_index(["team_id", "slack_user", "created_at"])
+    db.table("messages").create_index(["id_message_hey"])
 
 
 @migrations()
 def m003_create_notices(db: Database) -> None:
     """The outbox of Slack posts owed for each message: each kind is posted at most once."""
-    db["notices"].create(
+    db.table("notices").create(
         {
             "message_id": int,
             "kind": str,  # announce | delivered | read | stuck

@@ -32,8 +32,8 @@ class Message:
     id: int
     request_key: str
     team_id: str | None
-    slack_channel: str | None
-    slack_user: str | None
+    slack_channel: str
+    slack_user: str
     posted_channel: str | None
     slack_ts: str | None
     channel_id: int
@@ -57,9 +57,17 @@ class Message:
     poll_failures: int
     outcome: str | None
 
+    @property
+    def thread(self) -> tuple[str, str] | None:
+        """(channel, ts) of the tracking post, once it is posted: where updates go."""
+        if self.posted_channel and self.slack_ts:
+            return self.posted_channel, self.slack_ts
+        return None
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Message:
-        return cls(**{f.name: row.get(f.name) for f in fields(cls)})
+        values: dict[str, Any] = {f.name: row.get(f.name) for f in fields(cls)}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ class Store:
 
     def save_token(self, account: str, token: str, expires_at: float) -> None:
         with self._write() as db:
-            db["tokens"].upsert(
+            db.table("tokens").upsert(
                 {
                     "account": account,
                     "token": token,
@@ -127,8 +135,12 @@ class Store:
         """Record a send before it happens; None if its request_key was seen (a Slack retry)."""
         try:
             with self._write() as db:
-                return db["messages"].insert({**row, "send_state": "sending"}, pk="id").last_pk
-        except sqlite3.IntegrityError:
+                return (
+                    db.table("messages").insert({**row, "send_state": "sending"}, pk="id").last_pk
+                )
+        except sqlite3.IntegrityError as exc:
+            if "request_key" not in str(exc):
+                raise  # a missing column is a bug, not a repeat
             return None
 
     def get_message(self, message_id: int) -> Message | None:
@@ -142,7 +154,9 @@ class Store:
         )
         return Message.from_row(rows[0]) if rows else None
 
-    def recent_for_user(self, team_id: str, slack_user: str, limit: int = 10) -> list[Message]:
+    def recent_for_user(
+        self, team_id: str | None, slack_user: str, limit: int = 10
+    ) -> list[Message]:
         rows = self._rows(
             "SELECT * FROM messages WHERE team_id IS ? AND slack_user = ? ORDER BY id DESC LIMIT ?",
             [team_id, slack_user, limit],
@@ -155,7 +169,7 @@ class Store:
         """The send went out: track it if Hey Now gave us an id, and owe the channel its post."""
         tracked = id_message_hey is not None
         with self._write() as db:
-            db["messages"].update(
+            db.table("messages").update(
                 message_id,
                 {
                     "send_state": "sent",
@@ -171,15 +185,17 @@ class Store:
     def mark_failed(self, message_id: int, send_state: str, error: str) -> None:
         """`rejected` (Hey Now said no: nothing went out) or `unknown` (the answer was lost)."""
         with self._write() as db:
-            db["messages"].update(message_id, {"send_state": send_state, "error": error[:500]})
+            db.table("messages").update(
+                message_id, {"send_state": send_state, "error": error[:500]}
+            )
 
     def set_client_name(self, message_id: int, name: str) -> None:
         with self._write() as db:
-            db["messages"].update(message_id, {"client_name": name})
+            db.table("messages").update(message_id, {"client_name": name})
 
     def set_tracking_post(self, message_id: int, channel: str, ts: str) -> None:
         with self._write() as db:
-            db["messages"].update(message_id, {"posted_channel": channel, "slack_ts": ts})
+            db.table("messages").update(message_id, {"posted_channel": channel, "slack_ts": ts})
 
     # -- polling --------------------------------------------------------------------------
 
@@ -212,11 +228,11 @@ class Store:
             "outcome": outcome,
         }
         with self._write() as db:
-            current = db["messages"].get(message_id)
+            current = db.table("messages").get(message_id)
             for code in STATUS_ORDER[1 : _rank(status) + 1]:  # a poll may skip RU: RS -> LU
                 if current[STATUS_COLUMNS[code]] is None:
                     changes[STATUS_COLUMNS[code]] = now
-            db["messages"].update(message_id, changes)
+            db.table("messages").update(message_id, changes)
             for kind in owe:
                 self._owe(db, message_id, kind, now)
 
@@ -232,7 +248,7 @@ class Store:
 
     def stop_polling(self, message_id: int, outcome: str) -> None:
         with self._write() as db:
-            db["messages"].update(message_id, {"next_poll_at": None, "outcome": outcome})
+            db.table("messages").update(message_id, {"next_poll_at": None, "outcome": outcome})
 
     # -- notices (the outbox of Slack posts) ----------------------------------------------
 
@@ -246,7 +262,7 @@ class Store:
             "SELECT 1 FROM notices WHERE message_id = ? AND kind = 'announce' AND abandoned = 1",
             [message_id],
         ).fetchone()
-        db["notices"].insert(
+        db.table("notices").insert(
             {
                 "message_id": message_id,
                 "kind": kind,
@@ -279,7 +295,7 @@ class Store:
 
     def mark_notice_posted(self, message_id: int, kind: str, now: float) -> None:
         with self._write() as db:
-            db["notices"].update((message_id, kind), {"posted_at": now})
+            db.table("notices").update((message_id, kind), {"posted_at": now})
 
     def mark_notice_failed(self, message_id: int, kind: str, error: str, *, abandon: bool) -> None:
         """Count a failed post; an abandoned announce takes its thread notices with it,

@@ -1,9 +1,14 @@
+import sqlite3
+
+import pytest
 from sqlite_utils import Database
 
 from storage import Store, schema
 
 ROW = {
     "request_key": "T1:trig-1",
+    "slack_channel": "C1",
+    "slack_user": "U1",
     "created_at": 100.0,
     "channel_id": 1,
     "platform_id": "p",
@@ -134,3 +139,9 @@ def test_sends_cut_off_by_a_stop_become_unknown_at_start_up(tmp_path):
     assert restarted.mark_interrupted_sends_unknown() == 1
     assert restarted.get_message(cut_off).send_state == "unknown"
     assert restarted.get_message(finished).send_state == "sent"
+
+
+def test_a_row_missing_a_required_column_is_a_bug_not_a_repeat(fresh_store):
+    incomplete = {k: v for k, v in ROW.items() if k != "slack_user"}
+    with pytest.raises(sqlite3.IntegrityError):
+        fresh_store.claim_send(incomplete)

@@ -20,6 +20,8 @@ def setup(fresh_store):
     message_id = fresh_store.claim_send(
         {
             "request_key": "k",
+            "slack_channel": "C1",
+            "slack_user": "U1",
             "created_at": clock.now,
             "channel_id": 1,
             "platform_id": "p",
