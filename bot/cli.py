@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--port", type=int, default=8310)
     sim.add_argument("--config", help="a JSON world (default: the built-in demo)")
     sim.add_argument("--step-seconds", type=float, help="seconds between status steps (? RS RU LU)")
+    sim.add_argument("--threads", type=int, default=32, help="requests served at once")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
@@ -67,7 +68,7 @@ def run_simulator(args: argparse.Namespace) -> int:
         f"Hey Now simulator: http://{args.host}:{args.port}/api (user {user!r}, password {password!r})",
         flush=True,
     )
-    serve_forever(make_wsgi_app(state), host=args.host, port=args.port)
+    serve_forever(make_wsgi_app(state), host=args.host, port=args.port, threads=args.threads)
     return 0
 
 
