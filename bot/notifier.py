@@ -50,6 +50,8 @@ class Notifier:
                 self._announce(message)
             elif message.thread is None:
                 return False  # its announce has not gone out yet: keep the order
+            elif notice.kind == "one_tick":
+                self._refresh_status_line(message)
             else:
                 channel, ts = message.thread
                 self.slack.chat_postMessage(

@@ -49,6 +49,8 @@ class Tracker:
         if rank(status) < rank(message.status):
             status = message.status
         owe: list[str] = []
+        if status == "RS":
+            owe.append("one_tick")  # no thread reply: the channel post's status line moves
         if rank(status) >= rank("RU"):
             owe.append("delivered")
         if status == "LU":

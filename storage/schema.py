@@ -70,7 +70,7 @@ def m003_create_notices(db: Database) -> None:
     db.table("notices").create(
         {
             "message_id": int,
-            "kind": str,  # announce | delivered | read | stuck
+            "kind": str,  # announce | one_tick | delivered | read | stuck | gave_up
             "created_at": float,
             "posted_at": float,
             "attempts": int,

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from storage import schema
 
-NOTICE_ORDER = ("announce", "delivered", "read", "stuck")
+NOTICE_ORDER = ("announce", "one_tick", "delivered", "read", "stuck", "gave_up")
 STATUS_ORDER = ("?", "RS", "RU", "LU")
 STATUS_COLUMNS = {"RS": "rs_at", "RU": "ru_at", "LU": "lu_at"}
 

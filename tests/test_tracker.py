@@ -48,13 +48,20 @@ def test_unchanged_status_backs_off_up_to_the_maximum(setup):
     assert intervals == [10, 20, 40, 60, 60]
 
 
+def test_one_tick_owes_only_a_status_line_refresh_and_once(setup):
+    store, tracker, clock, mid = setup
+    observe(store, tracker, clock, mid, "RS", 1010)
+    observe(store, tracker, clock, mid, "RS", 1020)
+    assert [n.kind for n in store.pending_notices()] == ["one_tick"]
+
+
 def test_a_change_polls_at_the_tick_again(setup):
     store, tracker, clock, mid = setup
     for n in range(3):
         observe(store, tracker, clock, mid, "RS", 1001 + n)
     message = observe(store, tracker, clock, mid, "RU", 1010)
     assert (message.poll_interval, message.next_poll_at) == (10, 1020)
-    assert [n.kind for n in store.pending_notices()] == ["delivered"]
+    assert [n.kind for n in store.pending_notices()] == ["one_tick", "delivered"]
 
 
 def test_read_stops_polling_and_owes_delivered_and_read(setup):
@@ -73,13 +80,13 @@ def test_statuses_never_move_back(setup):
 def test_stuck_warning_once_then_give_up(setup):
     store, tracker, clock, mid = setup
     observe(store, tracker, clock, mid, "RS", 1000 + 299)
-    assert store.pending_notices() == []
+    assert [n.kind for n in store.pending_notices()] == ["one_tick"]
     observe(store, tracker, clock, mid, "RS", 1000 + 301)
     observe(store, tracker, clock, mid, "RS", 1000 + 400)
-    assert [n.kind for n in store.pending_notices()] == ["stuck"]
+    assert [n.kind for n in store.pending_notices()] == ["one_tick", "stuck"]
     message = observe(store, tracker, clock, mid, "RS", 1000 + 3600)
     assert (message.next_poll_at, message.outcome) == (None, "stuck")
-    assert [n.kind for n in store.pending_notices()] == ["stuck", "gave_up"]
+    assert [n.kind for n in store.pending_notices()] == ["one_tick", "stuck", "gave_up"]
 
 
 def test_delivered_but_never_read_ends_as_delivered_without_a_stuck_warning(setup):

@@ -98,6 +98,7 @@ def test_an_unreachable_client_gets_a_stuck_warning_then_tracking_stops(person, 
         timeout=15,
     )
     assert "Not delivered to Carla Gómez yet" in replies[0]
+    assert any("Sent (one tick" in update for update in updates_in(slack, person.channel))
     assert "stopped checking" in replies[1]
     assert "no longer checked" in updates_in(slack, person.channel)[-1]
 
