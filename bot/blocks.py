@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.heynow import Contact, PlatformRef
-from bot.heynow.channels import Channel
+from bot.heynow.channels import platform_of
 from storage import Message
 
 if TYPE_CHECKING:  # bot.messaging imports this module through the notifier
@@ -68,7 +68,7 @@ def recipient(message: Message) -> str:
 
 
 def platform_label(message: Message) -> str:
-    return escape(PlatformRef(Channel(message.channel_id), message.platform_id).label)
+    return escape(platform_of(message).label)
 
 
 def reference(message: Message) -> str:

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from bot.core import Core
 from bot.heynow import (
-    Channel,
     Contact,
     DeliveryUnknown,
     HeyNowError,
     NotFound,
     PlatformRef,
 )
-from bot.heynow.channels import normalise_client_id
+from bot.heynow.channels import normalise_client_id, platform_of
 from storage import Message
 
 logger = logging.getLogger(__name__)
@@ -179,9 +178,9 @@ class Messaging:
             state = "unknown" if isinstance(exc, DeliveryUnknown) else "rejected"
             self.core.store.mark_failed(message_id, state, str(exc))
             raise
-        self._name_client(message_id, request.ref, request.client_id)
         now = self.core.clock()
         self.core.store.mark_sent(message_id, hey_id, now, self.core.tracker.first_poll_at(now))
+        self._name_client(message_id, request.ref, request.client_id)  # before the channel post
         self.core.notifier.flush(message_id)
         return self.core.store.get_message(message_id)
 
@@ -201,8 +200,8 @@ class Messaging:
         ours = self._find_ours(team_id, typed_id.strip())
         if ours is not None and platform is None:
             if ours.id_message_hey is None:
-                return StatusAnswer(ours.status, self._ref_of(ours), "", ours)
-            ref = self._ref_of(ours)
+                return StatusAnswer(ours.status, platform_of(ours), "", ours)
+            ref = platform_of(ours)
             status = self.core.heynow.message_status(ref, ours.id_message_hey)
             if ours.send_state == "sent":
                 self.core.tracker.observe(ours, status)
@@ -226,10 +225,6 @@ class Messaging:
         )
         message = message or self.core.store.find_by_hey_id(typed_id)
         return message if message is not None and message.team_id == team_id else None
-
-    @staticmethod
-    def _ref_of(message: Message) -> PlatformRef:
-        return PlatformRef(Channel(message.channel_id), message.platform_id)
 
     def history(self, team_id: str | None, user_id: str) -> list[Message]:
         return self.core.store.recent_for_user(team_id, user_id, HISTORY_SIZE)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import Core
-from bot.heynow import Channel, HeyNowError, PlatformRef
+from bot.heynow import HeyNowError
+from bot.heynow.channels import platform_of
 from storage import Message
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class StatusPoller:
             logger.exception("Status poll tick failed")
 
     def poll_one(self, message: Message) -> None:
-        ref = PlatformRef(Channel(message.channel_id), message.platform_id)
+        ref = platform_of(message)
         try:
             status = self.core.heynow.message_status(ref, message.id_message_hey or "")
         except HeyNowError as exc:

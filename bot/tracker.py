@@ -22,6 +22,11 @@ def rank(status: str) -> int:
     return ORDER.index(status) if status in ORDER else 0
 
 
+def _ending(status: str) -> str:
+    """The outcome of a message no longer checked: it reached the phone, or it never did."""
+    return "delivered" if rank(status) >= rank("RU") else "stuck"
+
+
 @dataclass(frozen=True)
 class PollPolicy:
     """From HEYNOW_POLL_SECONDS, HEYNOW_POLL_MAX_SECONDS, HEYNOW_STUCK_MINUTES, HEYNOW_POLL_GIVE_UP_HOURS."""
@@ -63,8 +68,7 @@ class Tracker:
         if status == "LU":
             next_poll_at, outcome = None, "read"
         elif age >= self.policy.give_up_after:
-            next_poll_at = None
-            outcome = "delivered" if rank(status) >= rank("RU") else "stuck"
+            next_poll_at, outcome = None, _ending(status)
             owe.append("gave_up")
         elif rank(status) < rank("RU") and age >= self.policy.stuck_after:
             owe.append("stuck")  # owed once: notices are keyed by (message, kind)
@@ -86,10 +90,7 @@ class Tracker:
         age = now - (message.sent_at or message.created_at)
         logger.warning("Status poll of message #%s failed: %s", message.id, error)
         if age >= self.policy.give_up_after:
-            self.store.stop_polling(
-                message.id, "delivered" if rank(message.status) >= rank("RU") else "stuck"
-            )
-            self.store.owe_notice(message.id, "gave_up", now)
+            self.store.stop_polling(message.id, _ending(message.status), now, owe=("gave_up",))
             return
         interval = self._next_interval(message, changed=False)
         self.store.record_poll_failure(message.id, now, now + interval, interval)

@@ -246,9 +246,14 @@ class Store:
                 [now, next_poll_at, poll_interval, message_id],
             )
 
-    def stop_polling(self, message_id: int, outcome: str) -> None:
+    def stop_polling(
+        self, message_id: int, outcome: str, now: float, *, owe: tuple[str, ...] = ()
+    ) -> None:
+        """End polling with its outcome and the notices that ending owes, in one transaction."""
         with self._write() as db:
             db.table("messages").update(message_id, {"next_poll_at": None, "outcome": outcome})
+            for kind in owe:
+                self._owe(db, message_id, kind, now)
 
     # -- notices (the outbox of Slack posts) ----------------------------------------------
 

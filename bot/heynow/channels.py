@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
 import phonenumbers
 
@@ -98,6 +99,20 @@ class PlatformRef:
     @property
     def label(self) -> str:
         return f"{self.channel.label} {self.platform_id}"
+
+
+class SentFromPlatform(Protocol):
+    """Anything that remembers the platform it went out through (a stored message)."""
+
+    @property
+    def channel_id(self) -> int: ...
+
+    @property
+    def platform_id(self) -> str: ...
+
+
+def platform_of(sent: SentFromPlatform) -> PlatformRef:
+    return PlatformRef(Channel(sent.channel_id), sent.platform_id)
 
 
 def normalise_client_id(channel: Channel, typed: str, region: str) -> str:
