@@ -1,7 +1,10 @@
-"""The wiring: build every service from Settings, hand them to the listeners, serve.
+"""The wiring: build every part from Settings, hand the services to the listeners, serve.
 
 Nothing here decides behaviour; it only connects the parts, so that a newcomer reads the whole
-architecture in one screen.
+architecture in one screen:
+
+    Slack -> handlers (Bolt) -> services -> storage (SQLite) <- jobs (workers, poll, outbox)
+                                                                   -> Hey Now, Slack
 """
 
 from __future__ import annotations
@@ -21,21 +24,32 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import ConfigError, Settings
-from bot.core import Core
+from bot.domain.records import Message
+from bot.domain.tracking import PollPolicy
 from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
-from bot.messaging import Messaging
-from bot.notifier import Notifier
-from bot.poller import StatusPoller
+from bot.jobs.leases import new_owner
+from bot.jobs.loops import ClaimLoop
+from bot.jobs.scheduler import Jobs, Signal
+from bot.jobs.send_queue import SendQueue
+from bot.jobs.status_poll import StatusPoll
+from bot.lookup_pool import LookupPool
+from bot.services.contacts import Contacts
+from bot.services.inputs import Inputs
+from bot.services.lookups import Lookups
+from bot.services.sending import Sending, SendResult
+from bot.services.tracking import Tracking
 from bot.simulator import SimulatorState, WorldError, load_config, make_wsgi_app
-from bot.tracker import PollPolicy, Tracker
-from bot.workers import Workers
+from bot.slack.explain import unrecorded_note
+from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from handlers import register_listeners
 from storage import Store
 
 logger = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
+SEND_WORKERS = 16  # sends in flight at Hey Now at once
+POSTERS = 16  # Slack calls in flight at once (across channels and threads)
 
 
 @dataclass
@@ -45,15 +59,18 @@ class Runtime:
     settings: Settings
     store: Store
     heynow: HeyNowClient
-    slack: WebClient
     bolt: App
-    messaging: Messaging
-    poller: StatusPoller
-    workers: Workers
+    jobs: Jobs
+    poster: Poster
+    lookup_pool: LookupPool
     simulator: RunningServer | None
 
     def wsgi(self) -> Any:
         return Router(self)
+
+    def start(self) -> None:
+        self.jobs.start()
+        self.lookup_pool.submit(self.check_heynow)
 
     def check_heynow(self) -> None:
         """Say in the log at start-up whether Hey Now takes the credentials: admins read it
@@ -66,23 +83,30 @@ class Runtime:
             logger.info("Hey Now accepts the app's credentials")
 
     def close(self) -> None:
-        self.workers.shutdown()
-        self.poller.stop()
+        self.lookup_pool.shutdown()
+        self.jobs.stop()
         self.heynow.close()
         if self.simulator:
             self.simulator.stop()
         self.store.close()
 
 
-def slack_client(settings: Settings) -> WebClient:
-    """The Web API client; 429s are waited out (Retry-After) and connection errors retried."""
+def slack_client(settings: Settings, *, retries: bool) -> WebClient:
+    """The Web API client. The listeners' client waits out 429s and retries connection errors
+    (views.open, the help's buttons); the poster's does neither: it decides itself."""
+    handlers = (
+        [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+        ]
+        if retries
+        else []
+    )
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-        ],
+        timeout=int(settings.slack_timeout_seconds),
+        retry_handlers=handlers,
     )
 
 
@@ -102,7 +126,7 @@ def heynow_backend(settings: Settings, store: Store) -> tuple[HeyNowClient, Runn
         base_url=url or "",
         user=user or "",
         password=password or "",
-        token_cache=store,
+        token_cache=store.tokens,
         timeout=settings.heynow_timeout_seconds,
     )
     return client, simulator
@@ -110,36 +134,73 @@ def heynow_backend(settings: Settings, store: Store) -> tuple[HeyNowClient, Runn
 
 def build_runtime(settings: Settings) -> Runtime:
     store = Store(settings.database_path)
-    interrupted = store.mark_interrupted_sends_unknown()
-    if interrupted:
-        logger.warning(
-            "%d send(s) were cut off by the last stop; they are now marked unknown", interrupted
-        )
     heynow, simulator = heynow_backend(settings, store)
-    slack = slack_client(settings)
+    owner = new_owner()
+    wake_sends, wake_outbox = Signal(), Signal()
+    heynow_call = settings.heynow_timeout_seconds
     policy = PollPolicy(
         first_interval=settings.poll_seconds,
         max_interval=settings.poll_max_seconds,
         stuck_after=settings.stuck_minutes * 60,
         give_up_after=settings.poll_give_up_hours * 3600,
     )
-    core = Core(
-        store=store, heynow=heynow, tracker=Tracker(store, policy), notifier=Notifier(store, slack)
+    contacts = Contacts(heynow)
+    tracking = Tracking(store, policy, wake_outbox=wake_outbox)
+    sending = Sending(
+        store,
+        heynow,
+        contacts,
+        first_poll_seconds=settings.poll_seconds,
+        name_wait_seconds=3 * heynow_call + 10,
+        wake_queue=wake_sends,
+        wake_outbox=wake_outbox,
     )
-    messaging = Messaging(
-        core,
+    inputs = Inputs(
         default_platform=settings.heynow_default_platform,
         default_region=settings.heynow_default_region,
     )
-    poller = StatusPoller(core, interval_seconds=settings.poll_seconds)
+    lookups = Lookups(store, heynow, inputs, contacts, tracking)
+    poster = Poster(
+        store,
+        slack_client(settings, retries=False),
+        owner=owner,
+        policy=PostPolicy(
+            give_up_after=settings.slack_give_up_minutes * 60,
+            lease_seconds=(LOOKUP_PAGES + 2) * settings.slack_timeout_seconds + 10,
+        ),
+    )
+
+    def tell_unrecorded(message: Message, result: SendResult) -> None:
+        poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
+
+    queue = SendQueue(
+        sending, owner=owner, lease_seconds=4 * heynow_call + 30, unrecorded=tell_unrecorded
+    )
+    send_loop = ClaimLoop("send", queue.step, threads=SEND_WORKERS, idle_seconds=1.0)
+    outbox_loop = ClaimLoop("outbox", poster.step, threads=POSTERS, idle_seconds=0.5)
+    wake_sends.attach(send_loop.wake)
+    wake_outbox.attach(outbox_loop.wake)
+    jobs = Jobs(
+        store=store,
+        owner=owner,
+        loops=[send_loop, outbox_loop],
+        status_poll=StatusPoll(heynow, tracking, lease_seconds=4 * heynow_call + 30),
+        poll_seconds=settings.poll_seconds,
+        queue_max_age_seconds=settings.queue_max_age_minutes * 60,
+        wake_outbox=wake_outbox,
+        clock=sending.clock,
+    )
     bolt = App(
-        client=slack,
+        client=slack_client(settings, retries=True),
         signing_secret=settings.slack_signing_secret,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
     )
-    workers = Workers()
-    register_listeners(bolt, {"messaging": messaging, "workers": workers})
-    return Runtime(settings, store, heynow, slack, bolt, messaging, poller, workers, simulator)
+    lookup_pool = LookupPool()
+    register_listeners(
+        bolt,
+        {"inputs": inputs, "sending": sending, "lookups": lookups, "lookup_pool": lookup_pool},
+    )
+    return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, simulator)
 
 
 class Router:
@@ -155,18 +216,18 @@ class Router:
         return self.slack(environ, start_response)
 
     def _health(self, start_response: Any) -> list[bytes]:
-        """Liveness plus the two things that break silently: the database and the poller."""
-        healthy = self.runtime.poller.scheduler.running
-        try:
-            self.runtime.store.due_for_poll(0, 1)
-        except Exception:
-            healthy = False
+        """Liveness plus what breaks silently: the database (reads and writes) and the jobs."""
+        store, jobs = self.runtime.store, self.runtime.jobs
+        database = store.check()
+        fault = store.write_fault
+        healthy = database and fault is None and jobs.running
         body = json.dumps(
             {
                 "ok": healthy,
                 "heynow": "simulator" if self.runtime.simulator else "remote",
-                "poller": self.runtime.poller.scheduler.running,
-                "schema_version": self.runtime.store.schema_version,
+                "jobs": jobs.running,
+                "database": "ok" if database and fault is None else (fault or "unreadable"),
+                "schema_version": store.schema_version,
             }
         ).encode()
         start_response(

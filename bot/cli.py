@@ -82,8 +82,7 @@ def run_app() -> int:
     if settings.local_mode:
         settings, console = _local_slack(settings)
     runtime = build_runtime(settings)
-    runtime.poller.start()
-    runtime.workers.submit(runtime.check_heynow)
+    runtime.start()
     try:
         if settings.socket_mode:
             return _serve_socket_mode(runtime)

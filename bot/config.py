@@ -42,6 +42,9 @@ class Settings:
     poll_max_seconds: float
     stuck_minutes: float
     poll_give_up_hours: float
+    queue_max_age_minutes: float
+    slack_give_up_minutes: float
+    slack_timeout_seconds: float
     database_path: str
     host: str
     port: int
@@ -119,6 +122,9 @@ def _parse(env: dict[str, str]) -> Settings:
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
         poll_give_up_hours=_number(env, "HEYNOW_POLL_GIVE_UP_HOURS", 48),
+        queue_max_age_minutes=_number(env, "HEYNOW_QUEUE_MAX_AGE_MINUTES", 10),
+        slack_give_up_minutes=_number(env, "HEYNOW_SLACK_GIVE_UP_MINUTES", 60),
+        slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10),
         database_path=_database_path(env.get("DATABASE_PATH", "heynow.db")),
         host=env.get("HOST", "127.0.0.1"),
         port=_port(env.get("PORT", "3000")),

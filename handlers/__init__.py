@@ -11,9 +11,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot.slack.explain import OOPS
 from handlers import actions, commands, views
 from handlers.middleware import SeenRequests, drop_retries, provide
-from handlers.replies import OOPS
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,7 @@
 """Everything the app must not lose, in SQLite. Every SQL statement of the app lives in this package."""
 
-from storage.store import Message, Notice, Store
+from storage.base import StorageUnavailable
+from storage.messages import Recovered
+from storage.store import Store
 
-__all__ = ["Message", "Notice", "Store"]
+__all__ = ["Recovered", "StorageUnavailable", "Store"]

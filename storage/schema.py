@@ -83,6 +83,95 @@ def m003_create_notices(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_queue_and_leases(db: Database) -> None:
+    """Sends are recorded before the ack and claimed by workers with a lease (owner, expiry).
+
+    `queued` rows are the work queue; `not_found` counts Hey Now's 404s for a status;
+    `shown_line` is the status line the channel post shows, so an update that would not change
+    it is skipped; `response_url` lets a later answer reach the sender where they typed.
+    """
+    messages = db.table("messages")
+    messages.add_column("response_url", str)
+    messages.add_column("lease_owner", str)
+    messages.add_column("lease_expires", float)
+    messages.add_column("not_found", int, not_null_default=0)
+    messages.add_column("shown_line", str)
+    db.execute(
+        "CREATE INDEX idx_messages_queued ON messages(id) WHERE send_state IN ('queued', 'sending')"
+    )
+    db.execute("DROP INDEX IF EXISTS idx_messages_next_poll_at")
+    db.execute(
+        "CREATE INDEX idx_messages_due ON messages(next_poll_at) WHERE next_poll_at IS NOT NULL"
+    )
+
+
+@migrations()
+def m005_create_outbox(db: Database) -> None:
+    """One table of every Slack call the app owes, replacing `notices`.
+
+    Rows of one `topic` (a message's thread) go out in id order; rows of different topics go
+    out in parallel. The partial indexes hold only due rows, so claiming costs O(due rows)
+    however long the history grows.
+    """
+    db.table("outbox").create(
+        {
+            "id": int,
+            "dedupe_key": str,  # one row per owed call, ever: owing it twice is a no-op
+            "kind": str,  # bot.domain.PostKind
+            "topic": str,  # order group: `message:12`, `user:U1`
+            "message_id": int,  # the send it is about, rendered from its row at post time
+            "channel": str,  # target (announce: where the command was typed; dm: the user)
+            "user": str,  # for ephemeral notes and DMs
+            "payload": str,  # JSON: what the renderer needs beyond the message row
+            "state": str,  # bot.domain.OutboxState
+            "attempts": int,
+            "next_attempt_at": float,
+            "created_at": float,
+            "lease_owner": str,
+            "lease_expires": float,
+            "maybe_posted": int,  # an attempt may have reached Slack: look before posting again
+            "attempt_channel": str,  # where that attempt went
+            "posted_at": float,
+            "posted_channel": str,
+            "posted_ts": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"dedupe_key", "kind", "topic", "state", "next_attempt_at", "created_at"},
+        defaults={"state": "due", "attempts": 0, "maybe_posted": 0},
+        foreign_keys=[("message_id", "messages", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX idx_outbox_dedupe ON outbox(dedupe_key)")
+    db.execute("CREATE INDEX idx_outbox_due ON outbox(next_attempt_at) WHERE state = 'due'")
+    db.execute("CREATE INDEX idx_outbox_topic_due ON outbox(topic, id) WHERE state = 'due'")
+    db.execute("CREATE INDEX idx_outbox_message ON outbox(message_id)")
+    _move_notices(db)
+
+
+def _move_notices(db: Database) -> None:
+    """Carry over what `notices` still owed, so an upgrade posts nothing twice or never."""
+    kinds = {"announce": "announce", "one_tick": "status_line"}
+    for row in db.query("SELECT * FROM notices ORDER BY message_id, rowid"):
+        posted = row["posted_at"] is not None
+        kind = kinds.get(row["kind"], "reply")
+        db.table("outbox").insert(
+            {
+                "dedupe_key": f"m{row['message_id']}:{row['kind']}",
+                "kind": kind,
+                "topic": f"message:{row['message_id']}",
+                "message_id": row["message_id"],
+                "payload": "{}" if kind != "reply" else f'{{"reply": "{row["kind"]}"}}',
+                "state": "posted" if posted else "given_up" if row["abandoned"] else "due",
+                "attempts": row["attempts"],
+                "next_attempt_at": row["created_at"],
+                "created_at": row["created_at"],
+                "posted_at": row["posted_at"],
+            }
+        )
+    db.execute("DROP TABLE notices")
+
+
 def apply(db: Database) -> int:
     """Bring the schema up to date; returns the schema version."""
     migrations.apply(db)

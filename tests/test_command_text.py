@@ -1,6 +1,6 @@
 import pytest
 
-from handlers.command_text import (
+from handlers.commands.grammar import (
     AgendaSearch,
     CommandError,
     ContactLookup,

@@ -78,8 +78,8 @@ def test_login_body_and_token_reused_across_calls():
 
 def test_token_cache_spares_the_login_after_a_restart(fresh_store):
     fake = FakeHeyNow({"GET /api/message/1/59899000001/m-1": [httpx.Response(200, text="LU")]})
-    client_for(fake, token_cache=fresh_store).message_status(REF, "m-1")
-    client_for(fake, token_cache=fresh_store).message_status(REF, "m-1")
+    client_for(fake, token_cache=fresh_store.tokens).message_status(REF, "m-1")
+    client_for(fake, token_cache=fresh_store.tokens).message_status(REF, "m-1")
     assert fake.logins == 1
 
 

@@ -1,7 +1,10 @@
 """A stand-in for the Slack Web API and for response_url: answers like Slack, records every call.
 
 Local mode prints what it receives; the tests read `calls` to see what Slack would have shown,
-and can make a method answer 429 or make a channel unusable.
+and inject faults: a method (optionally for one channel) answering 429 or 5xx, or answering
+late after it has posted (an answer lost in a time-out), or a channel the bot cannot post in.
+It keeps each channel's messages with their metadata, so conversations.history and
+conversations.replies find a post again as Slack does.
 """
 
 from __future__ import annotations
@@ -17,6 +20,22 @@ from urllib.parse import parse_qs
 
 LOCAL_TEAM = "T0LOCAL"
 BOT_USER = "U0HEYNOW"
+
+
+@dataclass
+class Fault:
+    """What a method answers instead of its result, `count` times (or until `until`)."""
+
+    method: str
+    channel: str | None = None
+    status: int | None = None  # 429 or 5xx; None: answer normally, only late
+    delay: float = 0.0  # seconds to sleep before answering (after posting, if it posts)
+    count: int = 1
+    until: float | None = None
+    retry_after: int = 1
+
+    def matches(self, method: str, channel: str) -> bool:
+        return self.method == method and self.channel in (None, channel)
 
 
 @dataclass
@@ -37,17 +56,23 @@ class SlackStandIn:
         self.token = token
         self.on_call = on_call
         self.calls: list[SlackCall] = []
-        self.rate_limited: dict[str, tuple[int, int]] = {}  # method -> (answers left, Retry-After)
+        self.faults: list[Fault] = []
         self.unusable_channels: set[str] = set()
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
         self._counter = 0
 
     # -- what tests use -------------------------------------------------------------------
 
-    def rate_limit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
+    def rate_limit(
+        self, method: str, count: int = 1, retry_after: int = 1, channel: str | None = None
+    ) -> None:
+        self.inject(Fault(method, channel, status=429, count=count, retry_after=retry_after))
+
+    def inject(self, fault: Fault) -> None:
         with self._lock:
-            self.rate_limited[method] = (count, retry_after)
+            self.faults.append(fault)
 
     def of(self, method: str) -> list[SlackCall]:
         with self._lock:
@@ -59,7 +84,7 @@ class SlackStandIn:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        body = _read_body(environ)
+        body = {**_query(environ), **_read_body(environ)}
         if path.startswith("/respond/"):
             call = SlackCall("response_url", body, ref=path.rsplit("/", 1)[-1])
             return self._record_and_answer(call, start_response, {"ok": True})
@@ -74,20 +99,33 @@ class SlackStandIn:
             and body.get("token") != self.token
         ):
             return _answer(start_response, 200, {"ok": False, "error": "invalid_auth"})
+        fault = self._take_fault(method, str(body.get("channel", "")))
+        if fault is not None and fault.status is not None:
+            with self._lock:
+                self.calls.append(SlackCall(method, body, answered=fault.status))
+            time.sleep(fault.delay)
+            error = "ratelimited" if fault.status == 429 else "internal_error"
+            headers = [("Retry-After", str(fault.retry_after))] if fault.status == 429 else []
+            return _answer(start_response, fault.status, {"ok": False, "error": error}, headers)
+        result = self._result(method, body)
+        answer = self._record_and_answer(SlackCall(method, body), start_response, result)
+        if fault is not None:
+            time.sleep(fault.delay)  # posted, but the answer comes late (or never, in time)
+        return answer
+
+    def _take_fault(self, method: str, channel: str) -> Fault | None:
+        now = time.time()
         with self._lock:
-            left, retry_after = self.rate_limited.get(method, (0, 0))
-            if left > 0:
-                self.rate_limited[method] = (left - 1, retry_after)
-                self.calls.append(SlackCall(method, body, answered=429))
-                return _answer(
-                    start_response,
-                    429,
-                    {"ok": False, "error": "ratelimited"},
-                    [("Retry-After", str(retry_after))],
-                )
-        return self._record_and_answer(
-            SlackCall(method, body), start_response, self._result(method, body)
-        )
+            for fault in list(self.faults):
+                if fault.until is not None and fault.until <= now:
+                    self.faults.remove(fault)
+                elif fault.matches(method, channel):
+                    if fault.until is None:
+                        fault.count -= 1
+                        if fault.count <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
 
     def _record_and_answer(
         self, call: SlackCall, start_response: Any, result: dict[str, Any]
@@ -124,12 +162,15 @@ class SlackStandIn:
         ):
             return {"ok": False, "error": "not_in_channel"}
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": channel,
-                "ts": self._next_ts(),
-                "message": {"text": body.get("text")},
-            }
+            ts = self._next_ts()
+            posted = {"ts": ts, "text": body.get("text"), "metadata": body.get("metadata")}
+            if body.get("thread_ts"):
+                posted["thread_ts"] = body["thread_ts"]
+            with self._lock:
+                self.history.setdefault(channel, []).append(posted)
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._conversation(method, channel, body)
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": body.get("ts")}
         if method == "chat.postEphemeral":
@@ -141,10 +182,30 @@ class SlackStandIn:
             }
         return {"ok": True}
 
+    def _conversation(self, method: str, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            messages = list(self.history.get(channel, []))
+        if method == "conversations.replies":
+            messages = [m for m in messages if body.get("ts") in (m["ts"], m.get("thread_ts"))]
+        else:
+            oldest = float(body.get("oldest") or 0)
+            messages = [m for m in messages if not m.get("thread_ts") and float(m["ts"]) >= oldest]
+            messages.reverse()  # history is newest first
+        include = str(body.get("include_all_metadata")).lower() in ("1", "true")
+        shown = [
+            {k: v for k, v in m.items() if k != "metadata" or (include and v)} for m in messages
+        ]
+        return {"ok": True, "messages": shown, "has_more": False}
+
     def _next_ts(self) -> str:
         with self._lock:
             self._counter += 1
             return f"{int(time.time())}.{self._counter:06d}"
+
+
+def _query(environ: dict[str, Any]) -> dict[str, Any]:
+    """GET methods (conversations.history) carry their arguments in the query string."""
+    return {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
 
 
 def _read_body(environ: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +218,7 @@ def _read_body(environ: dict[str, Any]) -> dict[str, Any]:
             return {}
         return data if isinstance(data, dict) else {}
     fields = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "view"):  # form-encoded calls send these as JSON strings
+    for key in ("blocks", "view", "metadata"):  # form-encoded calls send these as JSON strings
         if isinstance(fields.get(key), str):
             with contextlib.suppress(ValueError):
                 fields[key] = json.loads(fields[key])
@@ -171,6 +232,6 @@ def _answer(
     headers: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
     payload = json.dumps(data).encode()
-    reason = "OK" if status == 200 else "Too Many Requests"
+    reason = {200: "OK", 429: "Too Many Requests"}.get(status, "Error")
     start_response(f"{status} {reason}", [("Content-Type", "application/json"), *(headers or [])])
     return [payload]

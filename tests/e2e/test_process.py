@@ -116,7 +116,13 @@ def test_without_a_terminal_local_mode_just_serves(tmp_path):
     app = AppProcess(tmp_path, {"DATABASE_PATH": str(tmp_path / "served.db")})
     try:
         health = httpx.get(app.url + "/healthz").json()
-        assert health == {"ok": True, "heynow": "simulator", "poller": True, "schema_version": 3}
+        assert health == {
+            "ok": True,
+            "heynow": "simulator",
+            "jobs": True,
+            "database": "ok",
+            "schema_version": 5,
+        }
         assert "local stand-in for Slack" in app.log() and "embedded Hey Now simulator" in app.log()
     finally:
         app.stop()

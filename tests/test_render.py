@@ -1,9 +1,10 @@
 from dataclasses import replace
 
-from bot import blocks
+from bot.domain import Outcome, Reply, SendState, Status
+from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
-from bot.messaging import AgendaPage, StatusAnswer
-from storage import Message
+from bot.services.lookups import AgendaPage, StatusAnswer
+from bot.slack import render as blocks
 
 MESSAGE = Message(
     id=7,
@@ -11,6 +12,7 @@ MESSAGE = Message(
     team_id="T",
     slack_channel="C",
     slack_user="U1",
+    response_url=None,
     posted_channel="C",
     slack_ts="1.2",
     channel_id=1,
@@ -20,9 +22,9 @@ MESSAGE = Message(
     text="<@U2> hello & bye",
     validate=1,
     id_message_hey="abc",
-    send_state="sent",
+    send_state=SendState.SENT,
     error=None,
-    status="RU",
+    status=Status.DELIVERED,
     created_at=1700000000.0,
     sent_at=1700000000.0,
     rs_at=None,
@@ -32,7 +34,11 @@ MESSAGE = Message(
     next_poll_at=None,
     poll_interval=None,
     poll_failures=0,
+    not_found=0,
     outcome=None,
+    lease_owner=None,
+    lease_expires=None,
+    shown_line=None,
 )
 
 
@@ -42,10 +48,12 @@ def everything(payload) -> str:
 
 def test_names_and_texts_are_escaped_everywhere_they_are_shown():
     shown = everything(blocks.tracking_message(MESSAGE)) + blocks.thread_update(
-        "delivered", MESSAGE
+        Reply.DELIVERED, MESSAGE
     )
     shown += everything(blocks.history([MESSAGE])) + everything(
-        blocks.status_report(StatusAnswer("RU", PlatformRef.parse("1:1"), "abc", MESSAGE))
+        blocks.status_report(
+            StatusAnswer(Status.DELIVERED, PlatformRef.parse("1:1"), "abc", MESSAGE)
+        )
     )
     assert "<!here>" not in shown and "<@U2>" not in shown
     assert "&lt;!here&gt; Bob &amp; Co" in shown and "&lt;@U2&gt; hello &amp; bye" in shown
@@ -59,8 +67,8 @@ def test_the_sender_is_mentioned_on_purpose():
 
 def test_status_words_follow_the_state():
     assert "Delivered (two ticks" in blocks.status_line(MESSAGE)
-    assert "Unknown" in blocks.status_line(replace(MESSAGE, send_state="unknown"))
-    assert "no longer checked" in blocks.status_line(replace(MESSAGE, outcome="stuck"))
+    assert "Unknown" in blocks.status_line(replace(MESSAGE, send_state=SendState.UNKNOWN))
+    assert "no longer checked" in blocks.status_line(replace(MESSAGE, outcome=Outcome.STUCK))
 
 
 def test_dates_have_a_readable_fallback():

@@ -8,27 +8,35 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.domain import Outcome, Reply, SendState, Status
+from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
 from bot.heynow.channels import platform_of
-from storage import Message
-
-if TYPE_CHECKING:  # bot.messaging imports this module through the notifier
-    from bot.messaging import AgendaPage, StatusAnswer
+from bot.services.lookups import AgendaPage, StatusAnswer
 
 Block = dict[str, Any]
 
 STATUS_WORDS = {
-    "?": (":hourglass_flowing_sand:", "Sent to Hey Now, status not known yet"),
-    "RS": (":heavy_check_mark:", "Sent (one tick: on the platform's server)"),
-    "RU": (":heavy_check_mark::heavy_check_mark:", "Delivered (two ticks: on the client's phone)"),
-    "LU": (":ballot_box_with_check::ballot_box_with_check:", "Read (blue ticks)"),
+    Status.UNKNOWN: (":hourglass_flowing_sand:", "Sent to Hey Now, status not known yet"),
+    Status.ONE_TICK: (":heavy_check_mark:", "Sent (one tick: on the platform's server)"),
+    Status.DELIVERED: (
+        ":heavy_check_mark::heavy_check_mark:",
+        "Delivered (two ticks: on the client's phone)",
+    ),
+    Status.READ: (":ballot_box_with_check::ballot_box_with_check:", "Read (blue ticks)"),
 }
 SEND_STATE_WORDS = {
-    "sending": (":outbox_tray:", "Sending…"),
-    "rejected": (":x:", "Not sent"),
-    "unknown": (":grey_question:", "Unknown: Hey Now did not confirm the send"),
+    SendState.QUEUED: (":outbox_tray:", "Sending…"),
+    SendState.SENDING: (":outbox_tray:", "Sending…"),
+    SendState.REJECTED: (":x:", "Not sent"),
+    SendState.UNKNOWN: (":grey_question:", "Unknown: Hey Now did not confirm the send"),
+    SendState.EXPIRED: (":x:", "Not sent: the app stopped before it could send it"),
+}
+OUTCOME_WORDS = {
+    Outcome.STUCK: " · no longer checked",
+    Outcome.LOST: " · Hey Now no longer knows it, so it is not followed any more",
 }
 
 
@@ -50,16 +58,21 @@ def _cut(text: str, limit: int) -> str:
 
 def status_line(message: Message) -> str:
     """The message's state in plain words with its tick emoji."""
-    if message.send_state != "sent":
-        emoji, words = SEND_STATE_WORDS[message.send_state]
-    else:
-        emoji, words = STATUS_WORDS.get(message.status, STATUS_WORDS["?"])
-    line = f"{emoji} {words}"
-    if message.outcome == "stuck":
-        line += " · no longer checked"
-    elif message.outcome == "untracked":
-        line += " · Hey Now gave no message id, so it cannot be tracked"
-    return line
+    return f"{status_emoji(message)} {_status_words(message)}" + OUTCOME_WORDS.get(
+        message.outcome or Outcome.READ, ""
+    )
+
+
+def status_emoji(message: Message) -> str:
+    if message.send_state is not SendState.SENT:
+        return SEND_STATE_WORDS[message.send_state][0]
+    return STATUS_WORDS[message.status][0]
+
+
+def _status_words(message: Message) -> str:
+    if message.send_state is not SendState.SENT:
+        return SEND_STATE_WORDS[message.send_state][1]
+    return STATUS_WORDS[message.status][1]
 
 
 def recipient(message: Message) -> str:
@@ -90,28 +103,31 @@ def tracking_message(message: Message) -> tuple[str, list[Block]]:
     )
 
 
-def thread_update(kind: str, message: Message) -> str:
-    """The thread reply owed for a notice kind."""
+def thread_update(kind: Reply, message: Message) -> str:
+    """The thread reply owed for a reply kind."""
     who = escape(message.client_name or message.client_id)
-    if kind == "delivered":
+    if kind is Reply.DELIVERED:
         return f":heavy_check_mark::heavy_check_mark: Delivered to {who} {_when(message.ru_at)}."
-    if kind == "read":
+    if kind is Reply.READ:
         return (
             f":ballot_box_with_check::ballot_box_with_check: Read by {who} {_when(message.lu_at)}."
         )
-    if kind == "stuck":
+    if kind is Reply.STUCK:
         return (
             f":warning: Not delivered to {who} yet: still *{STATUS_WORDS[message.status][1].lower()}*. "
             "Their phone may be off or the app not installed; I keep checking for a while."
         )
-    if kind == "gave_up":
-        if message.ru_at:
-            return f":information_source: Delivered to {who}, who has not shown it as read. I stopped checking."
+    if kind is Reply.LOST:
         return (
-            f":x: Still not delivered to {who}, so I stopped checking. "
-            "Reach them another way, or send again later."
+            f":grey_question: Hey Now no longer knows this message, so I stopped following it. "
+            f"Ask {who} whether it arrived before sending it again."
         )
-    raise ValueError(f"no thread text for notice {kind!r}")
+    if message.ru_at:
+        return f":information_source: Delivered to {who}, who has not shown it as read. I stopped checking."
+    return (
+        f":x: Still not delivered to {who}, so I stopped checking. "
+        "Reach them another way, or send again later."
+    )
 
 
 def _when(at: float | None) -> str:
@@ -130,7 +146,7 @@ def history(messages: list[Message]) -> list[Block]:
     if not messages:
         return [section("You have not sent any message yet. Try `/heynow send 091000001 Hello!`")]
     lines = [
-        f"`#{m.id}` {STATUS_WORDS.get(m.status, STATUS_WORDS['?'])[0] if m.send_state == 'sent' else SEND_STATE_WORDS[m.send_state][0]}"
+        f"`#{m.id}` {status_emoji(m)}"
         f" to {recipient(m)} via {platform_label(m)} {slack_date(m.created_at, '{date_short} {time}')}"
         f": {escape(_cut(m.text, 60))}"
         for m in messages
@@ -147,7 +163,7 @@ def status_report(answer: StatusAnswer) -> list[Block]:
     if message is not None:
         text = f"{recipient(message)} through {platform_label(message)}: {status_line(message)}"
         return [section(text), context(reference(message))]
-    emoji, words = STATUS_WORDS.get(answer.status, STATUS_WORDS["?"])
+    emoji, words = STATUS_WORDS[answer.status]
     where = escape(answer.ref.label)
     return [section(f"Message `{escape(answer.message_id)}` on {where}: {emoji} {words}")]
 
@@ -214,3 +230,11 @@ def _page_button(label: str, page: int, state: dict[str, str]) -> Block:
 
 def error(text: str) -> list[Block]:
     return [section(f":warning: {text}")]
+
+
+def plain(body: list[Block]) -> str:
+    """The notification text of a blocks answer: its first section."""
+    for block in body:
+        if block.get("type") == "section":
+            return str(block["text"]["text"])[:300]
+    return "Hey Now"

@@ -1,25 +1,14 @@
-"""The words handlers answer with: help, plain-language errors, and the send form."""
+"""The help and the send form."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from bot.blocks import Block, context, escape, section
-from bot.heynow import (
-    DeliveryUnknown,
-    HeyNowError,
-    HeyNowHTTPError,
-    NotFound,
-    PermissionDenied,
-    PlatformRef,
-)
+from bot.heynow import PlatformRef
+from bot.slack.render import Block, context, escape, section
 
 SEND_FORM_ID = "heynow_send_form"
-OOPS = (
-    "Something went wrong on our side and the request was not completed. Try again; if it "
-    "keeps happening, tell an admin (the details are in the app's log)."
-)
 
 
 def help_blocks(default_platform: PlatformRef | None) -> list[Block]:
@@ -59,44 +48,6 @@ def help_blocks(default_platform: PlatformRef | None) -> list[Block]:
         ],
     }
     return [section(usage), context(notes), button]
-
-
-def explain(
-    error: HeyNowError, *, action: str, ref: PlatformRef | None = None, subject: str = ""
-) -> str:
-    """A Hey Now failure in plain words, with what to do; `action` is send, status, contact or agenda."""
-    where = escape(ref.label) if ref else "that platform"
-    who = escape(subject)
-    sending = action == "send"
-    if isinstance(error, NotFound):
-        return _not_found(action, who, where)
-    if isinstance(error, PermissionDenied):
-        return (
-            f"{where} does not belong to this app's Hey Now account. Use one of the account's "
-            "platforms (an admin knows which), or ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
-        )
-    if isinstance(error, DeliveryUnknown):
-        return error.user_message
-    nothing_sent = " Nothing was sent." if sending else ""
-    if isinstance(error, HeyNowHTTPError) and error.status_code < 500 and error.status_code != 401:
-        return (
-            f"Hey Now did not accept the request (it answered {error.status_code}).{nothing_sent}"
-        )
-    return error.user_message + nothing_sent
-
-
-def _not_found(action: str, who: str, where: str) -> str:
-    if action == "send":
-        return (
-            f"Not sent: {who} is not in the agenda of {where} (they never wrote to it). "
-            "Check the number with `/heynow contact`; if the platform may write to new clients, "
-            "send again with `--no-validate`."
-        )
-    if action == "status":
-        return f"Hey Now knows no message `{who}` on {where}. Check the id, or the platform it was sent from."
-    if action == "contact":
-        return f"{who} is not in the agenda of {where}: they never wrote to it. `/heynow agenda` lists who did."
-    return f"Hey Now knows no platform {where}."
 
 
 def send_form(default_platform: PlatformRef | None, origin_channel: str) -> dict[str, Any]:

@@ -1,0 +1,96 @@
+"""The Slack calls a change makes owed, as rows for the outbox: one constructor per kind.
+
+The dedupe key says what the call is about, so owing the same thing twice (a retry, a second
+process, a poll that saw the same status again) leaves one row, and so one post.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.records import Message
+from bot.domain.states import PostKind, Reply, SenderNotice
+
+
+@dataclass(frozen=True)
+class Owed:
+    dedupe_key: str
+    kind: PostKind
+    topic: str
+    at: float  # when it became owed
+    message_id: int | None = None
+    channel: str | None = None
+    user: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    not_before: float | None = None  # held back until then
+
+    @property
+    def next_attempt_at(self) -> float:
+        return self.not_before if self.not_before is not None else self.at
+
+
+def message_topic(message_id: int) -> str:
+    """A message's channel post and its thread replies go out in the order they were owed."""
+    return f"message:{message_id}"
+
+
+def announce(message: Message, at: float, not_before: float | None = None) -> Owed:
+    return Owed(
+        f"m{message.id}:announce",
+        PostKind.ANNOUNCE,
+        message_topic(message.id),
+        at,
+        message_id=message.id,
+        channel=message.slack_channel,
+        user=message.slack_user,
+        not_before=not_before,
+    )
+
+
+def reply(message_id: int, what: Reply, at: float) -> Owed:
+    return Owed(
+        f"m{message_id}:reply:{what}",
+        PostKind.REPLY,
+        message_topic(message_id),
+        at,
+        message_id=message_id,
+        payload={"reply": what.value},
+    )
+
+
+def status_line(message_id: int, line_state: str, at: float) -> Owed:
+    return Owed(
+        f"m{message_id}:line:{line_state}",
+        PostKind.STATUS_LINE,
+        message_topic(message_id),
+        at,
+        message_id=message_id,
+    )
+
+
+def sender_notice(message: Message, notice: SenderNotice, at: float, **params: Any) -> Owed:
+    """A private note to the sender about their send, where they typed the command."""
+    return Owed(
+        f"m{message.id}:notice:{notice}",
+        PostKind.EPHEMERAL,
+        f"user:{message.slack_user}",
+        at,
+        message_id=message.id,
+        channel=message.slack_channel,
+        user=message.slack_user,
+        payload={"notice": notice.value, **params},
+    )
+
+
+def direct_message(key: str, user: str, at: float, message_id: int | None, **payload: Any) -> Owed:
+    return Owed(
+        f"dm:{key}",
+        PostKind.DM,
+        f"user:{user}",
+        at,
+        message_id=message_id,
+        channel=user,
+        user=user,
+        payload=payload,
+    )

@@ -1,0 +1,106 @@
+"""Every state family of the app as an enum, each with its order or transitions beside it.
+
+Statuses, send states, outcomes and owed-post kinds used to be spelled out as strings in four
+places; here each is written once, and the order of a family is the order of its members.
+The store applies transitions with compare-and-set updates, so these enums are the only truth.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Hey Now's delivery status of a sent message; it only moves forward, in this order."""
+
+    UNKNOWN = "?"  # sent to Hey Now, nothing known yet
+    ONE_TICK = "RS"  # on the platform's server
+    DELIVERED = "RU"  # on the client's phone
+    READ = "LU"  # read (only where the client shows read receipts)
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_ORDER.index(self)
+
+    @classmethod
+    def of(cls, raw: str | None) -> Status:
+        """A stored or received code; anything unknown is `?`, the lowest, so it never wins."""
+        try:
+            return cls(raw or "?")
+        except ValueError:
+            return cls.UNKNOWN
+
+    def implied(self) -> tuple[Status, ...]:
+        """The statuses this one passes through from `?`: a poll may skip RU (RS straight to LU)."""
+        return _STATUS_ORDER[1 : self.rank + 1]
+
+
+_STATUS_ORDER = tuple(Status)
+
+
+class SendState(StrEnum):
+    """Where a send is between the person's request and Hey Now's answer."""
+
+    QUEUED = "queued"  # recorded before the ack; no worker has taken it yet
+    SENDING = "sending"  # a worker holds its lease and is asking Hey Now
+    SENT = "sent"  # Hey Now gave its idMessageHey
+    REJECTED = "rejected"  # Hey Now said no: nothing went out
+    UNKNOWN = "unknown"  # the answer was lost: it may or may not have gone out
+    EXPIRED = "expired"  # never sent: the app stopped before it could, and it is too old now
+
+    @property
+    def final(self) -> bool:
+        return self not in (SendState.QUEUED, SendState.SENDING)
+
+
+SEND_TRANSITIONS: dict[SendState, frozenset[SendState]] = {
+    SendState.QUEUED: frozenset({SendState.SENDING, SendState.EXPIRED}),
+    SendState.SENDING: frozenset({SendState.SENT, SendState.REJECTED, SendState.UNKNOWN}),
+}
+
+
+class Outcome(StrEnum):
+    """How the following of a sent message ended (NULL while it is still followed)."""
+
+    READ = "read"
+    DELIVERED = "delivered"  # reached the phone, never shown as read: a normal ending
+    STUCK = "stuck"  # never reached the phone before the give-up time
+    LOST = "lost"  # Hey Now no longer knows the message (its status answers 404)
+
+
+class PostKind(StrEnum):
+    """The kinds of Slack call the outbox owes."""
+
+    ANNOUNCE = "announce"  # the channel post of a send (its thread gets the replies)
+    STATUS_LINE = "status_line"  # chat.update of that post's status line
+    REPLY = "reply"  # a reply in that post's thread
+    EPHEMERAL = "ephemeral"  # a note only the sender sees, where they asked
+    DM = "dm"  # a direct message to a person
+
+
+class Reply(StrEnum):
+    """What a thread reply says; each is owed at most once per message."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+    STUCK = "stuck"
+    GAVE_UP = "gave_up"
+    LOST = "lost"
+
+
+class SenderNotice(StrEnum):
+    """Things the sender is told privately after the ack, because of what happened later."""
+
+    REJECTED = "rejected"  # Hey Now refused the send (the reason travels with it)
+    UNKNOWN = "unknown"  # the answer was lost
+    INTERRUPTED = "interrupted"  # the app stopped while Hey Now was answering
+    EXPIRED = "expired"  # the app stopped before sending, and the send is too old now
+    POSTED_ELSEWHERE = "posted_elsewhere"  # the channel refused the post: it went to the DM
+    NOT_POSTED = "not_posted"  # Slack never took the channel post
+
+
+class OutboxState(StrEnum):
+    DUE = "due"
+    POSTED = "posted"
+    SUPERSEDED = "superseded"  # a later row of the same topic made it pointless
+    GIVEN_UP = "given_up"

@@ -1,0 +1,100 @@
+"""Checks of what a person typed, shared by the slash command and the send form.
+
+They live here, not in handlers, so that both refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.heynow import PlatformRef
+from bot.heynow.channels import normalise_client_id
+
+
+class InputError(ValueError):
+    """The person's input cannot be used; the message says what to do instead.
+
+    `field` names the input at fault (platform, client, text) so a modal can mark it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SlackOrigin:
+    """Who asked, where, and the key that makes a repeat of the same request a no-op
+    (Slack's retries, a form submitted twice)."""
+
+    team_id: str | None
+    channel_id: str
+    user_id: str
+    request_key: str
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    origin: SlackOrigin
+    ref: PlatformRef
+    client_id: str
+    text: str
+    validate: bool
+
+
+class Inputs:
+    def __init__(self, *, default_platform: PlatformRef | None, default_region: str) -> None:
+        self.default_platform = default_platform
+        self.default_region = default_region
+
+    def platform(self, typed: str | None) -> PlatformRef:
+        if typed:
+            try:
+                return PlatformRef.parse(typed)
+            except ValueError as exc:
+                raise InputError(str(exc), "platform") from None
+        if self.default_platform is None:
+            raise InputError(
+                "No default platform is configured: name one as CHANNEL:PLATFORM "
+                "(for example `1:59899000001`), or ask an admin to set HEYNOW_DEFAULT_PLATFORM.",
+                "platform",
+            )
+        return self.default_platform
+
+    def client_id(self, ref: PlatformRef, typed: str) -> str:
+        try:
+            return normalise_client_id(ref.channel, typed, self.default_region)
+        except ValueError as exc:
+            raise InputError(str(exc), "client") from None
+
+    def send_request(
+        self, origin: SlackOrigin, platform: str | None, client: str, text: str, *, validate: bool
+    ) -> SendRequest:
+        """Check everything that can be checked before Hey Now is asked."""
+        ref = self.platform(platform)
+        if not ref.channel.sends_single_messages:
+            raise InputError(
+                f"{ref.channel.label} does not take single messages in Hey Now's API (only WhatsApp, "
+                "Messenger and Twitter do). Choose another platform.",
+                "platform",
+            )
+        if not client.strip():
+            raise InputError("Say who to send to: `/heynow send CLIENT TEXT`.", "client")
+        client_id = self.client_id(ref, client)
+        text = text.strip()
+        if not text:
+            raise InputError(
+                "The message is empty: write the text after the client, e.g. `/heynow send 091000001 Hello!`",
+                "text",
+            )
+        limit = ref.channel.text_limit
+        if len(text) > limit:
+            raise InputError(
+                f"The message has {len(text)} characters; {ref.channel.label} takes at most {limit}. "
+                "Shorten it or split it in two.",
+                "text",
+            )
+        return SendRequest(
+            origin=origin, ref=ref, client_id=client_id, text=text, validate=validate
+        )

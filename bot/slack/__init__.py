@@ -1,0 +1,1 @@
+"""Slack: what the app shows (rendering, forms) and the outbox poster that shows it."""

@@ -1,0 +1,439 @@
+"""The outbox poster: every Slack call the app owes, made once, in order within a thread.
+
+Poster threads each claim one due row (a lease in SQLite), post it, and record the answer; no
+lock is held across a network call, so a slow or rate-limited channel holds up only itself.
+- A 429 pauses only that channel (posts) or that method (updates) for its Retry-After.
+- Other failures back off exponentially with jitter until HEYNOW_SLACK_GIVE_UP_MINUTES, then
+  the row is given up, logged, and the person who waits for it is told.
+- A post whose answer was lost (a time-out, a 5xx, a crash mid-call) may be in Slack already:
+  before posting it again the poster looks for it (each post carries its dedupe key in the
+  message `metadata`; `conversations.history`/`.replies` return it with include_all_metadata).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.domain import OutboxState, PostKind, Reply, SenderNotice
+from bot.domain.owed import Owed, direct_message, sender_notice
+from bot.domain.records import Message, OutboxRow
+from bot.slack import render
+from bot.slack.explain import sender_note
+
+logger = logging.getLogger(__name__)
+
+METADATA_TYPE = "heynow_post"
+# The command's channel cannot take the post: follow the message in the sender's DM instead.
+CHANNEL_UNUSABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+# Slack refused the call itself: sending it again cannot work.
+PERMANENT = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "invalid_arguments",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+}
+CANNOT_LOOK = {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found"}
+RESPONSE_URL_SECONDS = 25 * 60  # Slack honours a response_url for 30 minutes
+LOOKUP_PAGES = 5
+
+
+@dataclass(frozen=True)
+class PostPolicy:
+    give_up_after: float  # seconds from when the call was owed
+    lease_seconds: float  # longer than one Slack call can take
+    first_backoff: float = 1.0
+    max_backoff: float = 60.0
+
+
+class RateLimited(Exception):
+    """A 429: wait `retry_after` seconds before calling `key` again."""
+
+    def __init__(self, key: str, retry_after: float) -> None:
+        super().__init__(f"rate limited on {key} for {retry_after}s")
+        self.key = key
+        self.retry_after = retry_after
+
+
+class Poster:
+    def __init__(
+        self,
+        store: Any,
+        slack: WebClient,
+        *,
+        owner: str,
+        policy: PostPolicy,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        """`slack` must not retry by itself (no retry handlers): a blind retry of a post whose
+        answer was lost is how a post appears twice."""
+        self.store = store
+        self.slack = slack
+        self.owner = owner
+        self.policy = policy
+        self.clock = clock
+        self._jitter = jitter
+        self._paused: dict[str, float] = {}
+        self._paused_lock = threading.Lock()
+
+    # -- the loop's step -----------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Claim one due row and deliver it; False when nothing is due."""
+        row = self.store.outbox.claim(self.owner, self.clock(), self.policy.lease_seconds)
+        if row is None:
+            return False
+        self.deliver(row)
+        return True
+
+    def deliver(self, row: OutboxRow) -> None:
+        now = self.clock()
+        paused_until = self._paused_until(self._pause_key(row), now)
+        if paused_until:
+            self._retry(row, "waiting out a rate limit", paused_until, row.maybe_posted)
+            return
+        if now - row.created_at >= self.policy.give_up_after:
+            self._give_up(row, row_error(row))
+            return
+        try:
+            self._call(row)
+        except RateLimited as exc:
+            self._pause(exc.key, now + exc.retry_after)
+            logger.info("Slack rate-limits %s for %ss", exc.key, exc.retry_after)
+            self._retry(row, "ratelimited", now + exc.retry_after, row.maybe_posted)
+        except SlackApiError as exc:
+            self._refused(row, exc)
+        except Exception as exc:  # no answer (time-out, connection): it may have gone out
+            logger.warning("Slack did not answer %s %s: %s", row.kind, row.dedupe_key, exc)
+            self._back_off(row, type(exc).__name__, maybe_posted=_posts(row))
+
+    # -- the calls ------------------------------------------------------------------------
+
+    def _call(self, row: OutboxRow) -> None:
+        if row.kind is PostKind.ANNOUNCE:
+            self._announce(row, _message(row))
+        elif row.kind is PostKind.STATUS_LINE:
+            self._update_line(row, _message(row))
+        elif row.kind is PostKind.REPLY:
+            self._reply(row, _message(row))
+        elif row.kind is PostKind.EPHEMERAL:
+            self._ephemeral(row)
+        else:
+            self._direct(row)
+
+    def _announce(self, row: OutboxRow, message: Message) -> None:
+        target = row.attempt_channel or message.slack_channel
+        found = self._look_for(row, target) if row.maybe_posted else None
+        if found:
+            self._posted(row, target, found, shown_line=message.line_state)
+            return
+        text, blocks = render.tracking_message(message)
+        try:
+            channel, ts = self._post(row, message.slack_channel, text=text, blocks=blocks)
+            tell = None
+        except SlackApiError as exc:
+            if _error(exc) not in CHANNEL_UNUSABLE:
+                raise
+            logger.info("Cannot post in %s (%s); using the DM", message.slack_channel, _error(exc))
+            channel, ts = self._post(row, message.slack_user, text=text, blocks=blocks)
+            tell = sender_notice(message, SenderNotice.POSTED_ELSEWHERE, self.clock())
+        self._posted(row, channel, ts, shown_line=message.line_state, tell=tell)
+
+    def _update_line(self, row: OutboxRow, message: Message) -> None:
+        """Show the status as it is now; skip an update that would change nothing."""
+        if message.thread is None or message.shown_line == message.line_state:
+            self.store.outbox.set_aside(row, self.owner, OutboxState.SUPERSEDED)
+            return
+        text, blocks = render.tracking_message(message)
+        channel, ts = message.thread
+        self._slack(
+            "chat_update", "method:chat.update", channel=channel, ts=ts, text=text, blocks=blocks
+        )
+        self._posted(row, channel, ts, shown_line=message.line_state)
+
+    def _reply(self, row: OutboxRow, message: Message) -> None:
+        if message.thread is None:
+            self._give_up(row, "its channel post never went out")
+            return
+        channel, thread_ts = message.thread
+        found = self._look_for(row, channel, thread_ts=thread_ts) if row.maybe_posted else None
+        if found:
+            self._posted(row, channel, found)
+            return
+        text = render.thread_update(Reply(str(row.payload.get("reply"))), message)
+        posted_channel, ts = self._post(row, channel, text=text, thread_ts=thread_ts)
+        self._posted(row, posted_channel, ts)
+
+    def _ephemeral(self, row: OutboxRow) -> None:
+        """A note only the sender sees: through the command's response_url while Slack honours
+        it (it works where the bot is no member), else chat.postEphemeral, else their DM.
+        Ephemeral notes cannot be looked up, so a lost answer may show one twice."""
+        message = row.message
+        text = self._note_text(row)
+        blocks = render.error(text)
+        fresh = (
+            message
+            and message.response_url
+            and self.clock() - message.created_at < RESPONSE_URL_SECONDS
+        )
+        if message and message.response_url and fresh:
+            answer = WebhookClient(message.response_url, timeout=self.slack.timeout).send(
+                text=text, blocks=blocks, response_type="ephemeral"
+            )
+            if answer.status_code == 200:
+                self._posted(row, row.channel, None)
+                return
+            logger.info(
+                "response_url answered %s; posting the note another way", answer.status_code
+            )
+        key = f"channel:{row.channel}"
+        try:
+            self._slack(
+                "chat_postEphemeral",
+                key,
+                channel=row.channel,
+                user=row.user,
+                text=text,
+                blocks=blocks,
+            )
+            self._posted(row, row.channel, None)
+        except SlackApiError as exc:
+            if _error(exc) not in CHANNEL_UNUSABLE:
+                raise
+            channel, ts = self._post(row, row.user or "", text=text, blocks=blocks)
+            self._posted(row, channel, ts)
+
+    def _direct(self, row: OutboxRow) -> None:
+        text = self._note_text(row)
+        channel, ts = self._post(
+            row, row.channel or row.user or "", text=text, blocks=render.error(text)
+        )
+        self._posted(row, channel, ts)
+
+    def _note_text(self, row: OutboxRow) -> str:
+        notice = SenderNotice(row.payload.get("notice", SenderNotice.NOT_POSTED))
+        message = row.message
+        if message is None:
+            return str(row.payload.get("text", ""))
+        return sender_note(notice, message, row.payload)
+
+    # -- Slack ----------------------------------------------------------------------------
+
+    def _post(self, row: OutboxRow, channel: str, **fields: Any) -> tuple[str, str]:
+        """chat.postMessage carrying the row's dedupe key, so a lost answer can be found."""
+        self._remember_attempt(row, channel)
+        response = self._slack(
+            "chat_postMessage",
+            f"channel:{channel}",
+            channel=channel,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"key": row.dedupe_key}},
+            **fields,
+        )
+        return str(response["channel"]), str(response["ts"])
+
+    def _slack(self, method: str, pause_key: str, **fields: Any) -> Any:
+        try:
+            return getattr(self.slack, method)(**fields)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                raise RateLimited(pause_key, _retry_after(exc)) from exc
+            raise
+
+    def _look_for(self, row: OutboxRow, channel: str, thread_ts: str | None = None) -> str | None:
+        """The ts of this row's post if an earlier attempt made it (found by its metadata)."""
+        cursor = None
+        for _ in range(LOOKUP_PAGES):
+            try:
+                if thread_ts:
+                    page = self.slack.conversations_replies(
+                        channel=channel,
+                        ts=thread_ts,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                else:
+                    page = self.slack.conversations_history(
+                        channel=channel,
+                        oldest=f"{row.created_at - 60:.6f}",
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+            except SlackApiError as exc:
+                if exc.response.status_code == 429 or _error(exc) not in CANNOT_LOOK:
+                    raise
+                logger.warning(
+                    "Cannot look for an earlier post of %s in %s (%s); posting it again",
+                    row.dedupe_key,
+                    channel,
+                    _error(exc),
+                )
+                return None
+            for found in page.get("messages") or []:
+                payload = (found.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == row.dedupe_key:
+                    logger.info(
+                        "%s was posted before its answer was lost; not posting again",
+                        row.dedupe_key,
+                    )
+                    return str(found["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    # -- recording ------------------------------------------------------------------------
+
+    def _remember_attempt(self, row: OutboxRow, channel: str) -> None:
+        """Where this attempt goes, so that a crash mid-call knows where to look later."""
+        if row.attempt_channel != channel:
+            self.store.outbox.note_attempt(row, self.owner, channel)
+
+    def _posted(
+        self,
+        row: OutboxRow,
+        channel: str | None,
+        ts: str | None,
+        *,
+        shown_line: str | None = None,
+        tell: Owed | None = None,
+    ) -> None:
+        self.store.outbox.posted(row, self.owner, channel, ts, self.clock(), shown_line, tell)
+
+    def _refused(self, row: OutboxRow, exc: SlackApiError) -> None:
+        error = _error(exc)
+        status = exc.response.status_code
+        if error in PERMANENT:
+            self._give_up(row, error)
+        elif status >= 500:
+            self._back_off(row, f"HTTP {status}", maybe_posted=_posts(row))
+        else:
+            self._back_off(row, error, maybe_posted=row.maybe_posted)
+
+    def _back_off(self, row: OutboxRow, error: str, *, maybe_posted: bool) -> None:
+        delay = min(self.policy.max_backoff, self.policy.first_backoff * 2 ** (row.attempts - 1))
+        at = self.clock() + delay * (0.5 + self._jitter() / 2)
+        if at - row.created_at >= self.policy.give_up_after:
+            self._give_up(row, error)
+            return
+        logger.info(
+            "Posting %s failed (%s); trying again in %.1fs",
+            row.dedupe_key,
+            error,
+            at - self.clock(),
+        )
+        self._retry(row, error, at, maybe_posted)
+
+    def _retry(self, row: OutboxRow, error: str, at: float, maybe_posted: bool) -> None:
+        self.store.outbox.retry_later(
+            row, self.owner, error=error, at=at, maybe_posted=maybe_posted
+        )
+
+    def _give_up(self, row: OutboxRow, error: str) -> None:
+        """Stop trying; tell the person who waits for it, if someone does."""
+        logger.error("Gave up posting %s to Slack: %s", row.dedupe_key, error)
+        tell = None
+        message = row.message
+        if row.kind is PostKind.ANNOUNCE and message is not None:
+            tell = direct_message(
+                f"{row.dedupe_key}:given_up",
+                message.slack_user,
+                self.clock(),
+                message.id,
+                notice=SenderNotice.NOT_POSTED.value,
+            )
+        self.store.outbox.set_aside(row, self.owner, OutboxState.GIVEN_UP, error, tell)
+
+    # -- pauses ---------------------------------------------------------------------------
+
+    def _pause_key(self, row: OutboxRow) -> str:
+        message = row.message
+        if row.kind is PostKind.STATUS_LINE:
+            return "method:chat.update"
+        if row.kind in (PostKind.REPLY,) and message is not None and message.thread:
+            return f"channel:{message.thread[0]}"
+        if row.kind is PostKind.ANNOUNCE and message is not None:
+            return f"channel:{row.attempt_channel or message.slack_channel}"
+        return f"channel:{row.channel}"
+
+    def _pause(self, key: str, until: float) -> None:
+        with self._paused_lock:
+            self._paused[key] = max(until, self._paused.get(key, 0.0))
+
+    def _paused_until(self, key: str, now: float) -> float | None:
+        with self._paused_lock:
+            until = self._paused.get(key)
+            if until is not None and until <= now:
+                del self._paused[key]
+                return None
+            return until
+
+    # -- the way around a failing database --------------------------------------------------
+
+    def tell_directly(self, message: Message, text: str) -> None:
+        """Best effort, without the outbox: used only when the database cannot hold the note."""
+        try:
+            if message.response_url:
+                WebhookClient(message.response_url, timeout=self.slack.timeout).send(
+                    text=text, blocks=render.error(text), response_type="ephemeral"
+                )
+                return
+            self.slack.chat_postEphemeral(
+                channel=message.slack_channel,
+                user=message.slack_user,
+                text=text,
+                blocks=render.error(text),
+            )
+        except Exception:
+            logger.exception(
+                "Could not tell %s what the database could not keep", message.slack_user
+            )
+
+
+def _message(row: OutboxRow) -> Message:
+    if row.message is None:
+        raise ValueError(f"outbox row {row.dedupe_key} lost its message")
+    return row.message
+
+
+def _posts(row: OutboxRow) -> bool:
+    """Whether a lost answer to this row's call may mean it was made (an update is harmless
+    to repeat, so it needs no looking up)."""
+    return row.kind in (PostKind.ANNOUNCE, PostKind.REPLY, PostKind.DM, PostKind.EPHEMERAL)
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def row_error(row: OutboxRow) -> str:
+    return f"not posted within the give-up time ({row.attempts - 1} attempts)"

@@ -1,0 +1,75 @@
+"""Buttons: agenda pages, and the help's "Send a message".
+
+A button's value comes back from Slack as the app wrote it, unless someone forged it: anything
+that does not parse is answered "out of date", logged at WARNING without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.heynow import HeyNowError
+from bot.services.inputs import InputError, Inputs
+from bot.services.lookups import Lookups
+from bot.slack import render
+from bot.slack.explain import OUT_OF_DATE, explain
+from bot.slack.forms import send_form
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(re.compile(r"^agenda_page_(prev|next)$"))(turn_agenda_page)
+    app.action("open_send_form")(open_send_form)
+
+
+def turn_agenda_page(
+    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    context["lookup_pool"].submit(show_agenda_page, context["lookups"], action, respond)
+
+
+def agenda_state(value: Any) -> tuple[str, str, int] | None:
+    """(platform, query, page) from a page button's value, or None if the app never wrote it."""
+    try:
+        state = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if not isinstance(state, dict):
+        return None
+    ref, query, page = state.get("ref"), state.get("query", ""), state.get("page", 1)
+    if not isinstance(ref, str) or not isinstance(query, str) or not isinstance(page, int):
+        return None
+    return ref, query, page
+
+
+def show_agenda_page(lookups: Lookups, action: dict[str, Any], respond: Respond) -> None:
+    state = agenda_state(action.get("value"))
+    if state is None:
+        logger.warning("An agenda button came back with a value the app never wrote")
+        body = render.error(OUT_OF_DATE)
+    else:
+        try:
+            body = render.agenda_page(lookups.agenda(*state))
+        except InputError:
+            logger.warning("An agenda button named a platform that cannot be used")
+            body = render.error(OUT_OF_DATE)
+        except HeyNowError as exc:
+            body = render.error(explain(exc, action="agenda"))
+    respond(replace_original=True, text="Agenda", blocks=body)
+
+
+def open_send_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    inputs: Inputs = context["inputs"]
+    channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+    client.views_open(
+        trigger_id=body["trigger_id"], view=send_form(inputs.default_platform, channel)
+    )

@@ -1,0 +1,132 @@
+"""`/heynow`: parse, record what must not be lost, ack within Slack's 3 s; look-ups after.
+
+Answers to the caller are ephemeral; only a send is visible to the channel, and that post (like
+everything the app owes Slack after the ack) comes from the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.heynow import HeyNowError, PlatformRef
+from bot.services.inputs import InputError, Inputs, SlackOrigin
+from bot.services.lookups import Lookups
+from bot.services.sending import Sending
+from bot.slack import render
+from bot.slack.explain import OOPS, STORAGE_DOWN, explain
+from bot.slack.forms import help_blocks, send_form
+from handlers.commands import grammar
+from storage import StorageUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.command("/heynow")(heynow_command)
+
+
+def heynow_command(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    inputs: Inputs = context["inputs"]
+    try:
+        parsed = grammar.parse(command.get("text", ""))
+    except grammar.CommandError as exc:
+        ack(text=str(exc), blocks=render.error(str(exc)))
+        return
+    if isinstance(parsed, grammar.Help):
+        ack(text="How to use /heynow", blocks=help_blocks(inputs.default_platform))
+    elif isinstance(parsed, grammar.OpenSendForm):
+        ack()
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=send_form(inputs.default_platform, command["channel_id"]),
+        )
+    elif isinstance(parsed, grammar.Send):
+        send(parsed, ack, command, context)
+    else:
+        ack()
+        context["lookup_pool"].submit(look_up, parsed, command, respond, context["lookups"])
+
+
+def origin_of(command: dict[str, Any]) -> SlackOrigin:
+    """Slack's trigger_id is the same in every retry of a command, and new for every command."""
+    team = command.get("team_id")
+    return SlackOrigin(
+        team_id=team,
+        channel_id=command["channel_id"],
+        user_id=command["user_id"],
+        request_key=f"command:{team}:{command['trigger_id']}",
+        response_url=command.get("response_url"),
+    )
+
+
+def send(parsed: grammar.Send, ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """Check, record, ack: the send itself runs on a worker that claims the recorded row."""
+    inputs: Inputs = context["inputs"]
+    sending: Sending = context["sending"]
+    try:
+        request = inputs.send_request(
+            origin_of(command),
+            parsed.platform,
+            parsed.client,
+            parsed.text,
+            validate=parsed.validate,
+        )
+        sending.enqueue(request)
+    except InputError as exc:
+        ack(text=str(exc), blocks=render.error(str(exc)))
+        return
+    except StorageUnavailable:
+        ack(text=STORAGE_DOWN, blocks=render.error(STORAGE_DOWN))
+        return
+    to = render.escape(request.client_id)
+    ack(text=f":outbox_tray: Sending to {to} through {render.escape(request.ref.label)}…")
+
+
+def look_up(
+    parsed: grammar.Lookup, command: dict[str, Any], respond: Respond, lookups: Lookups
+) -> None:
+    """status, history, contact and agenda: read-only, answered only to the caller."""
+    team, user = command.get("team_id"), command["user_id"]
+    action, subject, platform = _describe(parsed)
+    try:
+        if isinstance(parsed, grammar.History):
+            body = render.history(lookups.history(team, user))
+        elif isinstance(parsed, grammar.Status):
+            body = render.status_report(lookups.status(team, parsed.platform, parsed.message_id))
+        elif isinstance(parsed, grammar.ContactLookup):
+            contact, ref = lookups.contact(parsed.platform, parsed.client)
+            body = render.contact_card(contact, ref)
+        else:
+            body = render.agenda_page(lookups.agenda(parsed.platform, parsed.query))
+    except InputError as exc:
+        body = render.error(str(exc))
+    except HeyNowError as exc:
+        where = _safe_platform(lookups.inputs, platform)
+        body = render.error(explain(exc, action=action, ref=where, subject=subject))
+    except Exception:
+        logger.exception("/heynow %s failed", action)
+        body = render.error(OOPS)
+    respond(text=render.plain(body), blocks=body, response_type="ephemeral")
+
+
+def _describe(parsed: grammar.Lookup) -> tuple[str, str, str | None]:
+    if isinstance(parsed, grammar.Status):
+        return "status", parsed.message_id, parsed.platform
+    if isinstance(parsed, grammar.ContactLookup):
+        return "contact", parsed.client, parsed.platform
+    if isinstance(parsed, grammar.AgendaSearch):
+        return "agenda", parsed.query, parsed.platform
+    return "history", "", None
+
+
+def _safe_platform(inputs: Inputs, typed: str | None) -> PlatformRef | None:
+    try:
+        return inputs.platform(typed)
+    except InputError:
+        return None

@@ -1,0 +1,87 @@
+"""The send form's submission: field errors shown in the form, the send recorded before the ack.
+
+A double click submits the same view twice with the same values (and two trigger ids): the
+request key is the view, its hash and a digest of the values, so the second is a no-op. A form
+corrected after a field error has other values, and so is a new request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.services.inputs import InputError, Inputs, SlackOrigin
+from bot.services.sending import Sending
+from bot.slack.forms import SEND_FORM_ID
+from storage import StorageUnavailable
+
+logger = logging.getLogger(__name__)
+
+FORM_OUT_OF_DATE = "This form is out of date. Close it and open a new one with `/heynow send`."
+FORM_STORAGE_DOWN = (
+    "The app cannot record requests right now, so nothing was sent. Try again later."
+)
+
+
+def register(app: App) -> None:
+    app.view(SEND_FORM_ID)(submit_send_form)
+
+
+def submit_send_form(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    inputs: Inputs = context["inputs"]
+    sending: Sending = context["sending"]
+    values = (view.get("state") or {}).get("values") or {}
+    user = body["user"]["id"]
+    channel = origin_channel(view.get("private_metadata"))
+    if channel is None:
+        logger.warning("A send form came back with private_metadata the app never wrote")
+        ack(response_action="errors", errors={"text": FORM_OUT_OF_DATE})
+        return
+    team = (body.get("team") or {}).get("id")
+    origin = SlackOrigin(
+        team_id=team,
+        channel_id=channel or user,
+        user_id=user,
+        request_key=f"view:{team}:{view.get('id')}:{view.get('hash')}:{_digest(values)}",
+    )
+    options = values.get("options", {}).get("value", {}).get("selected_options") or []
+    try:
+        request = inputs.send_request(
+            origin,
+            _text(values, "platform") or None,
+            _text(values, "client"),
+            _text(values, "text"),
+            validate=not any(o.get("value") == "no-validate" for o in options),
+        )
+        sending.enqueue(request)
+    except InputError as exc:
+        ack(response_action="errors", errors={exc.field or "text": str(exc)[:150]})
+        return
+    except StorageUnavailable:
+        ack(response_action="errors", errors={"text": FORM_STORAGE_DOWN})
+        return
+    ack()
+
+
+def origin_channel(private_metadata: Any) -> str | None:
+    """The channel the form was opened from ("" for none), or None if the metadata is forged."""
+    try:
+        data = json.loads(private_metadata or "{}")
+    except (TypeError, ValueError):
+        return None
+    channel = data.get("channel", "") if isinstance(data, dict) else None
+    return channel if isinstance(channel, str) else None
+
+
+def _digest(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _text(values: dict[str, Any], block_id: str) -> str:
+    return (values.get(block_id, {}).get("value", {}).get("value") or "").strip()
