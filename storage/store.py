@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage import schema
+from storage.database import open_database
 
 NOTICE_ORDER = ("announce", "one_tick", "delivered", "read", "stuck", "gave_up")
 STATUS_ORDER = ("?", "RS", "RU", "LU")
@@ -81,16 +81,10 @@ class Notice:
 
 class Store:
     def __init__(self, path: str | Path) -> None:
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db = Database(conn)
+        opened = open_database(path)
+        self.db = opened.db
+        self.schema_version = opened.schema_version
         self._lock = threading.RLock()
-        if str(path) != ":memory:":
-            self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        with self._lock:
-            self.schema_version = schema.apply(self.db)
 
     def close(self) -> None:
         with self._lock:
