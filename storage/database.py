@@ -16,6 +16,15 @@ from sqlite_utils import Database
 from storage import schema
 
 
+class StorageError(Exception):
+    """The database file cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class OpenedDatabase:
     """The connection, and the schema version it was brought to (shown by /healthz)."""
@@ -34,4 +43,37 @@ def open_database(path: str | Path) -> OpenedDatabase:
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    try:
+        _refuse_newer(db, name)
+    except StorageError:
+        db.close()
+        raise
     return OpenedDatabase(db=db, schema_version=schema.apply(db))
+
+
+def _refuse_newer(db: Database, path: str) -> None:
+    """Stop on a database written by a newer version, before anything is migrated.
+
+    Its schema may hold columns and rules that this version's writes break (every send would
+    fail), and applying our migrations, which rewrites `user_version`, would damage it for the
+    version that wrote it.
+    """
+    known = _known_migrations()
+    applied = [m.name for m in schema.migrations.applied(db)]
+    on_disk = db.execute("PRAGMA user_version").fetchone()[0]
+    if on_disk > len(known) or not set(applied) <= set(known):
+        raise StorageError(
+            path,
+            f"written by a newer version of heynow-slack (schema {max(on_disk, len(applied))}; "
+            f"this version knows {len(known)}): run that version, or restore a backup",
+        )
+
+
+def _known_migrations() -> list[str]:
+    """This version's migration names: on an empty database every one of them is pending
+    (sqlite-utils offers no public list of the registered ones)."""
+    empty = Database(memory=True)
+    try:
+        return [m.name for m in schema.migrations.pending(empty)]
+    finally:
+        empty.close()
