@@ -15,6 +15,19 @@ from sqlite_utils import Database
 
 from storage import schema
 
+# The primary result codes that mean the file or the disk under it is failing, as opposed to a
+# mistake in our SQL: no retry or code change helps, a person must look at the machine.
+_STORAGE_FAULTS = frozenset(
+    {
+        sqlite3.SQLITE_FULL,  # database or disk is full
+        sqlite3.SQLITE_READONLY,  # attempt to write a readonly database
+        sqlite3.SQLITE_IOERR,  # disk I/O error
+        sqlite3.SQLITE_CANTOPEN,  # unable to open database file
+        sqlite3.SQLITE_CORRUPT,  # database disk image is malformed
+        sqlite3.SQLITE_NOTADB,  # file is not a database
+    }
+)
+
 
 class StorageError(Exception):
     """The database file cannot be used; the message names the file and what to do."""
@@ -23,6 +36,21 @@ class StorageError(Exception):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+def is_storage_fault(exc: BaseException) -> bool:
+    """True when `exc` says the storage itself is failing (full, read-only, I/O, cannot open,
+    damaged), so that a caller can say so plainly instead of "Something went wrong".
+
+    Programming errors (IntegrityError, a wrong column, a closed connection) are not faults, and
+    neither is "database is locked": that is another process holding the lock, and a retry can
+    succeed. The test is on SQLite's result code (masked to its primary code, since SQLite
+    reports extended ones like SQLITE_IOERR_READ), not on the message text.
+    """
+    if isinstance(exc, StorageError):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None) if isinstance(exc, sqlite3.Error) else None
+    return code is not None and code & 0xFF in _STORAGE_FAULTS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from storage import schema
-from storage.database import StorageError, open_database
+from storage.database import StorageError, is_storage_fault, open_database
 
 
 def make_database(path, user_version=None, extra_migration=None, stop_before=None):
@@ -21,6 +21,25 @@ def make_database(path, user_version=None, extra_migration=None, stop_before=Non
     if user_version is not None:
         db.execute(f"PRAGMA user_version = {user_version}")
     db.close()
+    return path
+
+
+def database_with_messages(path, count):
+    """A real database of this version, closed (so its WAL is checkpointed into the file)."""
+    opened = open_database(path)
+    opened.db["messages"].insert_all(
+        {
+            "request_key": f"T1:trig-{n}",
+            "slack_channel": "C1",
+            "slack_user": "U1",
+            "created_at": 100.0 + n,
+            "send_state": "sent",
+            "next_poll_at": 200.0 + n,
+            "text": "hola, ¿cómo estás?",
+        }
+        for n in range(count)
+    )
+    opened.db.close()
     return path
 
 
@@ -76,3 +95,94 @@ def test_nothing_is_migrated_on_a_database_from_a_newer_version(tmp_path):
         "m001_create_tokens"
     ]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'messages'").fetchone() is None
+
+
+# -- is_storage_fault: real errors from real SQLite conditions ------------------------------
+
+
+def error_of(action):
+    with pytest.raises(sqlite3.Error) as caught:
+        action()
+    return caught.value
+
+
+def test_a_full_disk_is_a_storage_fault():
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute("CREATE TABLE t (a)")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages + 1}")
+    exc = error_of(
+        lambda: [db.execute("INSERT INTO t VALUES (?)", ["x" * 1000]) for _ in range(20)]
+    )
+    assert str(exc) == "database or disk is full"
+    assert is_storage_fault(exc)
+
+
+def test_a_read_only_database_is_a_storage_fault(tmp_path):
+    sqlite3.connect(tmp_path / "ro.db").execute("CREATE TABLE t (a)").connection.close()
+    db = sqlite3.connect(f"file:{tmp_path / 'ro.db'}?mode=ro", uri=True)
+    exc = error_of(lambda: db.execute("INSERT INTO t VALUES (1)"))
+    assert str(exc) == "attempt to write a readonly database"
+    assert is_storage_fault(exc)
+
+
+def test_a_disk_io_error_is_a_storage_fault(tmp_path):
+    """A directory where the rollback journal goes: SQLite takes it for a hot journal and
+    cannot read it, which is what a failing disk looks like from here."""
+    path = tmp_path / "io.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (a)").connection.close()
+    (tmp_path / "io.db-journal").mkdir()
+    db = sqlite3.connect(path, isolation_level=None)
+    exc = error_of(lambda: db.execute("INSERT INTO t VALUES (1)"))
+    assert str(exc) == "disk I/O error"
+    assert is_storage_fault(exc)
+
+
+def test_a_file_that_cannot_be_opened_is_a_storage_fault(tmp_path):
+    exc = error_of(lambda: sqlite3.connect(tmp_path / "no-such-folder" / "x.db"))
+    assert str(exc) == "unable to open database file"
+    assert is_storage_fault(exc)
+
+
+def test_a_file_that_is_not_a_database_is_a_storage_fault(tmp_path):
+    (tmp_path / "bytes.db").write_bytes(b"\x07" * 4096)
+    db = sqlite3.connect(tmp_path / "bytes.db")
+    exc = error_of(lambda: db.execute("SELECT * FROM sqlite_master"))
+    assert str(exc) == "file is not a database"
+    assert is_storage_fault(exc)
+    assert is_storage_fault(StorageError("x.db", "not a usable SQLite database"))
+
+
+def test_a_malformed_database_is_a_storage_fault(tmp_path):
+    path = database_with_messages(tmp_path / "cut.db", 2000)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    db = sqlite3.connect(path)
+    exc = error_of(lambda: db.execute("SELECT count(*) FROM messages").fetchone())
+    assert str(exc) == "database disk image is malformed"
+    assert is_storage_fault(exc)
+
+
+def test_programming_errors_are_not_storage_faults(tmp_path):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (a UNIQUE)")
+    db.execute("INSERT INTO t VALUES (1)")
+    duplicate = error_of(lambda: db.execute("INSERT INTO t VALUES (1)"))
+    wrong_column = error_of(lambda: db.execute("SELECT b FROM t"))
+    db.close()
+    closed = error_of(lambda: db.execute("SELECT 1"))
+    assert isinstance(duplicate, sqlite3.IntegrityError)
+    assert [is_storage_fault(e) for e in (duplicate, wrong_column, closed)] == [False] * 3
+    assert not is_storage_fault(ValueError("no"))
+
+
+def test_a_busy_database_is_not_a_storage_fault(tmp_path):
+    """Another process holding the write lock is contention, not a failing disk: retry it."""
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (a)")
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(path, isolation_level=None, timeout=0)
+    exc = error_of(lambda: waiter.execute("INSERT INTO t VALUES (1)"))
+    assert str(exc) == "database is locked"
+    assert not is_storage_fault(exc)
+    holder.execute("ROLLBACK")
