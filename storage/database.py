@@ -62,21 +62,63 @@ class OpenedDatabase:
 
 
 def open_database(path: str | Path) -> OpenedDatabase:
-    """Open (or create) the database at `path` and bring its schema up to date."""
+    """Open (or create) the database at `path` and bring its schema up to date.
+
+    Raises StorageError, before anything is written, when the file cannot be used: not a
+    database, damaged, written by a newer version, or not openable or writable. Other errors
+    are bugs and propagate as they are.
+    """
     name = str(path)
-    conn = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
-    db = Database(conn)
-    if name != ":memory:":
-        db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA busy_timeout = 5000")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
+    conn: sqlite3.Connection | None = None
     try:
+        conn = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
+        db = Database(conn)
+        db.execute("PRAGMA busy_timeout = 5000")
+        _check_intact(db, name)
         _refuse_newer(db, name)
-    except StorageError:
-        db.close()
+        if name != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        return OpenedDatabase(db=db, schema_version=schema.apply(db))
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.Error) and is_storage_fault(exc):
+            raise _unusable(name, exc) from exc
         raise
-    return OpenedDatabase(db=db, schema_version=schema.apply(db))
+
+
+def _check_intact(db: Database, path: str) -> None:
+    """Refuse a damaged file at start-up, rather than on the send that reaches the bad page.
+
+    `quick_check` reads every page but skips the index-to-table cross-checks of
+    `integrity_check`. Measured on a 28 MB file of 100k messages and 100k notices: 57 ms
+    (integrity_check: 250 ms); the whole open, 59 ms, or 0.26 s with the file out of the page
+    cache.
+    """
+    problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    if problem != "ok":
+        found = " ".join(problem.removeprefix("*** in database main ***").split())
+        raise StorageError(path, _damaged(found))
+
+
+def _unusable(path: str, exc: sqlite3.Error) -> StorageError:
+    """The StorageError for a storage fault met while opening."""
+    if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return StorageError(path, _damaged(str(exc)))
+    return StorageError(
+        path,
+        f"cannot be opened or written ({exc}): check that the app's user may write it and its "
+        "folder, and that the disk has room",
+    )
+
+
+def _damaged(reason: str) -> str:
+    return (
+        f"not a usable SQLite database ({reason}): restore it from a backup, or move it away "
+        "to start with an empty one"
+    )
 
 
 def _refuse_newer(db: Database, path: str) -> None:

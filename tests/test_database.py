@@ -1,5 +1,6 @@
 """storage.database: opening the file, and refusing the ones this version must not use."""
 
+import os
 import sqlite3
 
 import pytest
@@ -95,6 +96,74 @@ def test_nothing_is_migrated_on_a_database_from_a_newer_version(tmp_path):
         "m001_create_tokens"
     ]
     assert db.execute("SELECT name FROM sqlite_master WHERE name = 'messages'").fetchone() is None
+
+
+# -- a file that is not a usable database ------------------------------------------------
+
+ADVICE = "restore it from a backup, or move it away to start with an empty one"
+
+
+def test_random_bytes_are_refused_as_not_a_database(tmp_path):
+    path = tmp_path / "random.db"
+    path.write_bytes(os.urandom(8192))
+    with pytest.raises(StorageError) as caught:
+        open_database(path)
+    assert str(caught.value) == (
+        f"{path}: not a usable SQLite database (file is not a database): {ADVICE}"
+    )
+
+
+def test_a_truncated_database_is_refused(tmp_path):
+    path = database_with_messages(tmp_path / "cut.db", 2000)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(StorageError, match="not a usable SQLite database"):
+        open_database(path)
+
+
+def test_a_damaged_page_that_opening_does_not_read_is_found(tmp_path):
+    """A broken index page: everything start-up reads is fine, only PRAGMA quick_check sees it."""
+    path = database_with_messages(tmp_path / "damaged.db", 2000)
+    db = sqlite3.connect(path)
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = db.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'idx_messages_next_poll_at'"
+    ).fetchone()
+    db.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    with pytest.raises(StorageError) as caught:
+        open_database(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: not a usable SQLite database (") and ADVICE in message
+    assert "\n" not in message
+
+
+def test_a_folder_where_the_file_should_be_is_refused(tmp_path):
+    (tmp_path / "folder.db").mkdir()
+    with pytest.raises(StorageError, match="folder.db: cannot be opened or written"):
+        open_database(tmp_path / "folder.db")
+
+
+def test_a_database_that_cannot_be_written_is_refused(tmp_path):
+    """SQLite cannot create its -shm file beside the database (as in a read-only folder):
+    it then reads, but every write fails."""
+    path = database_with_messages(tmp_path / "stuck.db", 1)
+    (tmp_path / "stuck.db-shm").mkdir()
+    with pytest.raises(StorageError) as caught:
+        open_database(path)
+    assert str(caught.value).startswith(
+        f"{path}: cannot be opened or written (attempt to write a readonly database): "
+    )
+
+
+def test_a_bug_at_start_up_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    def broken_migration(db):
+        db.execute("SELECT no_such_column FROM sqlite_master")
+
+    monkeypatch.setattr(schema, "apply", broken_migration)
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        open_database(tmp_path / "fine.db")
 
 
 # -- is_storage_fault: real errors from real SQLite conditions ------------------------------

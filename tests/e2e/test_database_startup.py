@@ -1,5 +1,6 @@
 """The app as a process, started on a database it must not use: one line on stderr, exit 2."""
 
+import os
 import sqlite3
 
 from storage.database import open_database
@@ -23,3 +24,11 @@ def test_a_database_from_a_newer_version_stops_start_up_in_one_line(tmp_path):
     done = run_once(tmp_path, DATABASE_PATH=str(path), PORT=str(free_port()))
     assert_stopped_in_one_line_naming(done, path)
     assert "newer version of heynow-slack (schema 7; this version knows 3)" in done.stderr
+
+
+def test_a_corrupt_database_stops_start_up_in_one_line(tmp_path):
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(os.urandom(8192))
+    done = run_once(tmp_path, DATABASE_PATH=str(path), PORT=str(free_port()))
+    assert_stopped_in_one_line_naming(done, path)
+    assert "not a usable SQLite database" in done.stderr
