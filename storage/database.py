@@ -3,17 +3,26 @@
 The Store shares this one connection between threads behind its own lock, so the connection is
 made with `check_same_thread=False`, and in autocommit mode (`isolation_level=None`) because the
 Store begins its own `BEGIN IMMEDIATE` transactions.
+
+A file this version must not use (damaged, written by a newer version, not writable) stops
+start-up with one StorageError line instead of failing later on every send; the file itself is
+kept readable by its owner only, since it holds the Hey Now bearer token.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from storage import schema
+
+logger = logging.getLogger(__name__)
 
 # The primary result codes that mean the file or the disk under it is failing, as opposed to a
 # mistake in our SQL: no retry or code change helps, a person must look at the machine.
@@ -69,14 +78,18 @@ def open_database(path: str | Path) -> OpenedDatabase:
     are bugs and propagate as they are.
     """
     name = str(path)
+    on_disk = name != ":memory:"
     conn: sqlite3.Connection | None = None
     try:
+        if on_disk:
+            os.close(os.open(name, os.O_RDWR | os.O_CREAT, 0o600))  # before SQLite creates it 0644
         conn = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
         db = Database(conn)
         db.execute("PRAGMA busy_timeout = 5000")
         _check_intact(db, name)
         _refuse_newer(db, name)
-        if name != ":memory:":
+        if on_disk:
+            _make_private(name)
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
@@ -84,9 +97,31 @@ def open_database(path: str | Path) -> OpenedDatabase:
     except BaseException as exc:
         if conn is not None:
             conn.close()
-        if isinstance(exc, sqlite3.Error) and is_storage_fault(exc):
-            raise _unusable(name, exc) from exc
-        raise
+        problem = _storage_problem(exc)
+        if problem is None:
+            raise
+        raise StorageError(name, problem) from exc
+
+
+def _make_private(path: str) -> None:
+    """Make the files readable by their owner only: they hold the Hey Now bearer token.
+
+    A new file is created 0600 by open_database, and SQLite gives the -wal and -shm files it
+    creates the database file's mode. This tightens what an earlier version left readable by
+    others (a -wal after a crash too); it runs only on a file that passed the checks, so a
+    refused file is left as it was.
+    """
+    loose: list[str] = []
+    for file in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            mode = stat.S_IMODE(os.stat(file).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, 0o600)
+            loose.append(f"{file} (was {mode:04o})")
+    if loose:
+        logger.warning("Readable by other users, now 0600: %s", ", ".join(loose))
 
 
 def _check_intact(db: Database, path: str) -> None:
@@ -103,14 +138,21 @@ def _check_intact(db: Database, path: str) -> None:
         raise StorageError(path, _damaged(found))
 
 
-def _unusable(path: str, exc: sqlite3.Error) -> StorageError:
-    """The StorageError for a storage fault met while opening."""
+def _storage_problem(exc: BaseException) -> str | None:
+    """What StorageError says about an error met while opening; None for a bug."""
+    if isinstance(exc, OSError):
+        return _cannot_use(exc.strerror or str(exc))
+    if not (isinstance(exc, sqlite3.Error) and is_storage_fault(exc)):
+        return None
     if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return StorageError(path, _damaged(str(exc)))
-    return StorageError(
-        path,
-        f"cannot be opened or written ({exc}): check that the app's user may write it and its "
-        "folder, and that the disk has room",
+        return _damaged(str(exc))
+    return _cannot_use(str(exc))
+
+
+def _cannot_use(reason: str) -> str:
+    return (
+        f"cannot be opened or written ({reason}): check that the app's user may write it and its "
+        "folder, and that the disk has room"
     )
 
 
@@ -130,11 +172,11 @@ def _refuse_newer(db: Database, path: str) -> None:
     """
     known = _known_migrations()
     applied = [m.name for m in schema.migrations.applied(db)]
-    on_disk = db.execute("PRAGMA user_version").fetchone()[0]
-    if on_disk > len(known) or not set(applied) <= set(known):
+    recorded = db.execute("PRAGMA user_version").fetchone()[0]
+    if recorded > len(known) or not set(applied) <= set(known):
         raise StorageError(
             path,
-            f"written by a newer version of heynow-slack (schema {max(on_disk, len(applied))}; "
+            f"written by a newer version of heynow-slack (schema {max(recorded, len(applied))}; "
             f"this version knows {len(known)}): run that version, or restore a backup",
         )
 

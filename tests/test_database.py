@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import stat
 
 import pytest
 from sqlite_utils import Database
@@ -64,6 +65,58 @@ def test_memory_is_not_put_in_wal():
     opened = open_database(":memory:")
     assert opened.db.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
     assert opened.schema_version == 3
+
+
+# -- file modes: the Hey Now bearer token lies in this file -------------------------------
+
+
+def modes(path):
+    return {
+        suffix: oct(stat.S_IMODE(os.stat(f"{path}{suffix}").st_mode))
+        for suffix in ("", "-wal", "-shm")
+    }
+
+
+@pytest.fixture
+def usual_umask():
+    """022, as on most systems: what SQLite would create 0644 under."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_a_new_database_and_its_wal_files_are_private(tmp_path, usual_umask, caplog):
+    opened = open_database(tmp_path / "new.db")
+    assert modes(tmp_path / "new.db") == {"": "0o600", "-wal": "0o600", "-shm": "0o600"}
+    opened.db.close()
+    assert not caplog.records
+
+
+def test_a_database_readable_by_others_is_made_private_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "shared.db"
+    open_database(path).db.close()
+    path.chmod(0o644)
+    open_database(path).db.close()
+    assert oct(stat.S_IMODE(path.stat().st_mode)) == "0o600"
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            f"Readable by other users, now 0600: {path} (was 0644), {path}-wal (was 0644), "
+            f"{path}-shm (was 0644)",
+        )
+    ]
+
+
+def test_wal_files_left_readable_by_others_are_made_private(tmp_path, caplog):
+    """A -wal left by a crash holds the latest writes (the token among them)."""
+    path = tmp_path / "crashed.db"
+    left_open = open_database(path).db  # keeps the -wal and -shm files in place
+    for suffix in ("", "-wal", "-shm"):
+        os.chmod(f"{path}{suffix}", 0o644)
+    open_database(path).db.close()
+    assert modes(path) == {"": "0o600", "-wal": "0o600", "-shm": "0o600"}
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    left_open.close()
 
 
 # -- a database from a newer version -------------------------------------------------------

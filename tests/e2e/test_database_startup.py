@@ -2,9 +2,10 @@
 
 import os
 import sqlite3
+import stat
 
 from storage.database import open_database
-from tests.e2e.harness import free_port, run_once
+from tests.e2e.harness import AppProcess, free_port, run_once
 
 
 def assert_stopped_in_one_line_naming(done, path):
@@ -32,3 +33,17 @@ def test_a_corrupt_database_stops_start_up_in_one_line(tmp_path):
     done = run_once(tmp_path, DATABASE_PATH=str(path), PORT=str(free_port()))
     assert_stopped_in_one_line_naming(done, path)
     assert "not a usable SQLite database" in done.stderr
+
+
+def test_the_app_creates_its_database_readable_by_its_user_only(tmp_path):
+    path = tmp_path / "private.db"
+    app = AppProcess(tmp_path, {"DATABASE_PATH": str(path)})
+    try:
+        modes = {
+            suffix: oct(stat.S_IMODE(os.stat(f"{path}{suffix}").st_mode))
+            for suffix in ("", "-wal", "-shm")
+        }
+        assert modes == {"": "0o600", "-wal": "0o600", "-shm": "0o600"}
+        assert "Readable by other users" not in app.log()  # created so, not tightened after
+    finally:
+        app.stop()
