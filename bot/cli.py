@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.httpserver import serve_forever, start_in_thread
+from storage.database import StorageError
 
 logger = logging.getLogger("bot")
 
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_app()
     except ConfigError as exc:
         print(f"heynow-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"heynow-bot: DATABASE_PATH {exc.path}: {exc.problem}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"heynow-bot: {exc} (is another program using the port? set PORT)", file=sys.stderr)

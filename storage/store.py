@@ -9,10 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from storage import schema
 from storage.base import Db
+from storage.database import open_database
 from storage.messages import Messages
 from storage.outbox import Outbox
 from storage.tokens import Tokens
@@ -20,14 +18,9 @@ from storage.tokens import Tokens
 
 class Store:
     def __init__(self, path: str | Path) -> None:
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db = Database(conn)
-        if str(path) != ":memory:":
-            self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.schema_version = schema.apply(self.db)
+        opened = open_database(path)
+        self.db = opened.db
+        self.schema_version = opened.schema_version
         self._db = Db(self.db)
         self.tokens = Tokens(self._db)
         self.messages = Messages(self._db)
