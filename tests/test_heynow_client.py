@@ -14,6 +14,7 @@ from bot.heynow import (
     NotFound,
     PermissionDenied,
     PlatformRef,
+    ProtocolError,
     ServerError,
 )
 from bot.heynow.errors import BadRequest
@@ -122,6 +123,23 @@ def test_statuses_map_to_typed_errors(status, error):
         client_for(fake).contact(REF, "42")
 
 
+GETS = {  # path, call, a body of the right shape
+    "status": ("/api/message/1/59899000001/m", lambda c: c.message_status(REF, "m"), "RS"),
+    "contact": ("/api/contact/1/59899000001/42", lambda c: c.contact(REF, "42"), {"_id": "a"}),
+    "agenda": ("/api/contact/1/59899000001", lambda c: c.agenda(REF), []),
+}
+
+
+@pytest.mark.parametrize(("path", "call", "body"), GETS.values(), ids=GETS.keys())
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_redirected_get_is_a_protocol_error_never_followed(path, call, body, status):
+    redirect = httpx.Response(status, headers={"Location": "https://portal.test/"}, json=body)
+    fake = FakeHeyNow({f"GET {path}": [redirect]})
+    with pytest.raises(ProtocolError):
+        call(client_for(fake))
+    assert [r.url.path for r in fake.requests] == ["/api/login", path]
+
+
 def test_gets_are_retried_on_5xx_then_succeed():
     fake = FakeHeyNow(
         {
@@ -148,6 +166,44 @@ def test_a_send_answered_500_is_unknown_and_never_repeated():
     with pytest.raises(DeliveryUnknown):
         client_for(fake).send_message(REF, "5989", "x")
     assert len([r for r in fake.requests if r.method == "POST" and "message" in r.url.path]) == 1
+
+
+GARBAGE_SEND_ANSWERS = {
+    "maintenance page": httpx.Response(200, text="<html><body>Back soon</body></html>"),
+    "truncated json": httpx.Response(200, text='{"idMessageHey": "0b7e'),
+    "object without id": httpx.Response(200, json={"ok": True}),
+    "id with whitespace": httpx.Response(200, json={"idMessageHey": "m 1"}),
+    "id too long": httpx.Response(200, json={"idMessageHey": "m" * 101}),
+    "empty body": httpx.Response(200, text=""),
+    # A well-shaped body, so that only the status can refuse it.
+    "redirect": httpx.Response(
+        302, headers={"Location": "https://portal.test/login"}, json={"idMessageHey": "m-1"}
+    ),
+}
+
+
+def send_one(client: HeyNowClient, mass: bool) -> str:
+    if mass:
+        return client.send_mass_message(REF, "5989", "x")
+    return client.send_message(REF, "5989", "x")
+
+
+@pytest.mark.parametrize("mass", [False, True], ids=["message", "masiveMessage"])
+@pytest.mark.parametrize("answer", GARBAGE_SEND_ANSWERS.values(), ids=GARBAGE_SEND_ANSWERS.keys())
+def test_a_send_answered_with_garbage_is_unknown_never_an_id(answer, mass):
+    path = "/api/masiveMessage/1/59899000001/5989" if mass else "/api/message/1/59899000001/5989"
+    fake = FakeHeyNow({f"POST {path}": [answer]})
+    with pytest.raises(DeliveryUnknown) as caught:
+        send_one(client_for(fake), mass)
+    assert isinstance(caught.value.__cause__, ProtocolError)
+    assert [r.url.path for r in fake.requests] == ["/api/login", path]  # no redirect followed
+
+
+def test_an_id_of_100_characters_is_still_an_id():
+    fake = FakeHeyNow(
+        {"POST /api/message/1/59899000001/5989": [httpx.Response(200, json="m" * 100)]}
+    )
+    assert client_for(fake).send_message(REF, "5989", "x") == "m" * 100
 
 
 def test_a_send_whose_answer_timed_out_is_unknown():

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.heynow import parsing
+from bot.heynow import ProtocolError, parsing
 
 
 @pytest.mark.parametrize(
@@ -11,9 +11,32 @@ def test_message_id_in_every_tolerated_shape(body):
     assert parsing.parse_message_id(body) == "abc-1"
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"[]", b"null", b'{"idMessageHey": ""}'])
-def test_message_id_absent(body):
-    assert parsing.parse_message_id(body) is None
+def test_a_numeric_id_is_read_as_text():
+    assert parsing.parse_message_id(b'{"id": 42}') == "42"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"  ",
+        b"{}",
+        b"[]",
+        b"null",
+        b"true",
+        b'{"idMessageHey": ""}',
+        b'{"idMessageHey": true}',
+        b"<html><body>Mantenimiento</body></html>",
+        b'{"idMessageHey": "0b7e',
+        b'"two words"',
+        b'"-starts-with-a-dash"',
+        b'"' + b"m" * 101 + b'"',
+        b'{"idMessageHey": "<b>1</b>"}',
+    ],
+)
+def test_anything_that_does_not_look_like_an_id_is_a_protocol_error(body):
+    with pytest.raises(ProtocolError):
+        parsing.parse_message_id(body)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from bot.heynow.errors import (
     HeyNowTimeout,
     HeyNowUnreachable,
     InvalidCredentials,
+    ProtocolError,
     ServerError,
     error_for_status,
 )
@@ -147,18 +148,16 @@ class HeyNowClient:
 
     def send_message(
         self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True
-    ) -> str | None:
-        """Send one message; returns idMessageHey (None if Hey Now sent none back)."""
+    ) -> str:
+        """Send one message; returns its idMessageHey (see `_send` for what raises)."""
         path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
         params = {"contactValidation": "true" if validate else "false"}
-        response = self._send(path, params=params, text=text)
-        return parsing.parse_message_id(response.content)
+        return self._send(path, params=params, text=text)
 
-    def send_mass_message(self, ref: PlatformRef, client_id: str, text: str) -> str | None:
+    def send_mass_message(self, ref: PlatformRef, client_id: str, text: str) -> str:
         """One send of a mass campaign (`masiveMessage`: the misspelling is the real path)."""
         path = f"masiveMessage/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
-        response = self._send(path, params=None, text=text)
-        return parsing.parse_message_id(response.content)
+        return self._send(path, params=None, text=text)
 
     def message_status(self, ref: PlatformRef, message_id: str) -> str:
         """`?`, `RS`, `RU` or `LU`."""
@@ -192,7 +191,13 @@ class HeyNowClient:
                 self._raise_for_status(response)
         return response
 
-    def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> httpx.Response:
+    def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> str:
+        """POST one send and return its idMessageHey.
+
+        Only answers that prove nothing went out are plain errors: a refused connection, a 4xx.
+        A lost answer, a 5xx, or an answer that is not the API's (a redirect, a maintenance page,
+        no id) raises DeliveryUnknown, chained from the reason: Hey Now may have sent it.
+        """
         try:
             response = self._authorised("POST", path, params=params, json={"text": text})
         except HeyNowTimeout as exc:
@@ -207,8 +212,11 @@ class HeyNowClient:
             raise DeliveryUnknown(f"Hey Now answered {response.status_code} to a send") from (
                 ServerError(response.status_code, response.text)
             )
-        self._raise_for_status(response)
-        return response
+        try:
+            self._raise_for_status(response)
+            return parsing.parse_message_id(response.content)
+        except ProtocolError as exc:
+            raise DeliveryUnknown(f"Hey Now's answer to a send cannot be read: {exc}") from exc
 
     def _authorised(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call with the bearer token; on 401, log in again once and repeat."""
@@ -250,8 +258,12 @@ class HeyNowClient:
 
     @staticmethod
     def _raise_for_status(response: httpx.Response) -> None:
+        """Raise unless 2xx. httpx follows no redirect (kept so): a 3xx is not the API's answer."""
         if response.status_code >= 400:
             raise error_for_status(response.status_code, response.text)
+        if not response.is_success:
+            location = response.headers.get("Location", "")[:200]
+            raise ProtocolError(f"Hey Now answered {response.status_code} (Location {location!r})")
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -1,15 +1,22 @@
 """Tolerant reading of Hey Now's answers (HEYNOW_API.md, "Tolerance").
 
 The vendor document shows examples, not a schema, so every reader here accepts the shapes a real
-server might plausibly send and degrades to "unknown" instead of raising.
+server might plausibly send. Tolerant is not credulous: a body of none of those shapes (a proxy's
+maintenance page, truncated JSON) raises ProtocolError, because what is read here is stored and
+acted on (an id recorded as sent, a token reused for a day).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from bot.heynow.errors import ProtocolError
+
 STATUSES = ("?", "RS", "RU", "LU")
+# A uuid, a Mongo ObjectId or a number all fit; whitespace, markup and quotes never do.
+MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
 def _json_or_text(body: bytes) -> Any:
@@ -20,14 +27,25 @@ def _json_or_text(body: bytes) -> Any:
         return text
 
 
-def parse_message_id(body: bytes) -> str | None:
-    """A send's id: `{"idMessageHey": ...}`, `{"id": ...}`, or a bare (JSON) string."""
+def _describe(body: bytes) -> str:
+    """A body in a few words for an error message (never used for the login's answer)."""
+    return f"{len(body)} bytes, starting {body[:40]!r}"
+
+
+def parse_message_id(body: bytes) -> str:
+    """A send's id: `{"idMessageHey": ...}`, `{"id": ...}`, or a bare (JSON) string.
+
+    Only what looks like an id (MESSAGE_ID) is one: the id is stored as proof of the send and put
+    in every later status URL, so a maintenance page must never pass for one.
+    """
     data = _json_or_text(body)
     if isinstance(data, dict):
         data = data.get("idMessageHey") or data.get("id")
-    if isinstance(data, str | int) and str(data).strip():
-        return str(data).strip()
-    return None
+    if isinstance(data, int) and not isinstance(data, bool):
+        data = str(data)
+    if isinstance(data, str) and MESSAGE_ID.fullmatch(data.strip()):
+        return data.strip()
+    raise ProtocolError(f"a send's answer holds no message id ({_describe(body)})")
 
 
 def parse_status(body: bytes) -> str:
