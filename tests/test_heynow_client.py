@@ -140,6 +140,21 @@ def test_a_redirected_get_is_a_protocol_error_never_followed(path, call, body, s
     assert [r.url.path for r in fake.requests] == ["/api/login", path]
 
 
+@pytest.mark.parametrize(("path", "call", "body"), GETS.values(), ids=GETS.keys())
+def test_a_get_answered_with_a_page_is_a_protocol_error_and_not_retried(path, call, body):
+    page = httpx.Response(200, text="<html><body>Mantenimiento</body></html>")
+    fake = FakeHeyNow({f"GET {path}": [page, httpx.Response(200, json=body)]})
+    with pytest.raises(ProtocolError):
+        call(client_for(fake, get_attempts=3))
+    assert [r.url.path for r in fake.requests] == ["/api/login", path]
+
+
+def test_a_contact_that_is_not_an_object_is_a_protocol_error():
+    fake = FakeHeyNow({"GET /api/contact/1/59899000001/42": [httpx.Response(200, json=[])]})
+    with pytest.raises(ProtocolError):
+        client_for(fake).contact(REF, "42")
+
+
 def test_gets_are_retried_on_5xx_then_succeed():
     fake = FakeHeyNow(
         {

@@ -47,17 +47,47 @@ def test_status_in_every_tolerated_shape(body, status):
     assert parsing.parse_status(body) == status
 
 
-@pytest.mark.parametrize(
-    "body", [b"", b"42", b'"DELIVERED"', b"<html>oops</html>", b'{"state": "LU"}', b"\xff\xfe"]
-)
-def test_anything_else_is_unknown_not_a_crash(body):
+@pytest.mark.parametrize("body", [b'"DELIVERED"', b'{"status": "sent"}', b'"<html>"'])
+def test_a_status_of_the_api_shape_but_unknown_value_is_unknown(body):
     assert parsing.parse_status(body) == "?"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b" \n ",
+        b"42",
+        b"null",
+        b"[]",
+        b"<html>oops</html>",
+        b"Service Unavailable",
+        b'{"state": "LU"}',
+        b'{"status": 5}',
+        b'{"status": "RS"',
+        b"\xff\xfe",
+    ],
+)
+def test_a_status_body_of_no_tolerated_shape_is_a_protocol_error(body):
+    with pytest.raises(ProtocolError):
+        parsing.parse_status(body)
+
+
+@pytest.mark.parametrize("body", [b"", b"[]", b'"x"', b"<html></html>", b'{"_id": "a"'])
+def test_a_contact_body_that_is_not_an_object_is_a_protocol_error(body):
+    with pytest.raises(ProtocolError):
+        parsing.parse_json_object(body)
 
 
 def test_agenda_accepts_a_wrapped_list_and_skips_junk():
     assert parsing.parse_json_list(b'[{"_id": "a"}, 3, "x"]') == [{"_id": "a"}]
     assert parsing.parse_json_list(b'{"contacts": [{"_id": "b"}]}') == [{"_id": "b"}]
-    assert parsing.parse_json_list(b"oops") == []
+
+
+@pytest.mark.parametrize("body", [b"oops", b"", b"{}", b'{"n": 1}', b'"x"', b'[{"_id": "a"}'])
+def test_an_agenda_body_that_is_no_list_is_a_protocol_error(body):
+    with pytest.raises(ProtocolError):
+        parsing.parse_json_list(body)
 
 
 def test_token_shapes():

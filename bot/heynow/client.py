@@ -176,8 +176,13 @@ class HeyNowClient:
     # -- plumbing -------------------------------------------------------------------------
 
     def _get(self, path: str) -> httpx.Response:
+        """GET with retries on 5xx and connection errors, which often pass within seconds.
+
+        Not on time-outs (each would make the person wait a whole time-out more), and not on a
+        ProtocolError: an answer that is not the API's is a maintenance page or a proxy in the
+        way, which will not be gone after a back-off of a second or two.
+        """
         retrying = Retrying(
-            # Not on time-outs: each would make the person wait a whole time-out more.
             retry=retry_if_exception_type((ServerError, HeyNowUnreachable)),
             stop=stop_after_attempt(self._get_attempts),
             wait=wait_exponential_jitter(

@@ -49,13 +49,26 @@ def parse_message_id(body: bytes) -> str:
 
 
 def parse_status(body: bytes) -> str:
-    """A status: JSON string, plain text, or `{"status": ...}`; anything else is `?`."""
-    data = _json_or_text(body)
+    """A status: a JSON string, `{"status": ...}`, or plain text.
+
+    A JSON string or status field with a word this client does not know is `?`: that is the API's
+    shape with a new value, which the Tolerance rule maps to unknown. Plain text must be a status
+    itself, because plain text is also what a proxy's error page is. Any other body (empty, a
+    number, an object without `status`) is a ProtocolError, so that a maintenance page is not
+    polled as "no news" until the message times out.
+    """
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        if text.upper() in STATUSES:
+            return text.upper()
+        raise ProtocolError(f"a status answer is no status ({_describe(body)})") from None
     if isinstance(data, dict):
         data = data.get("status")
-    if isinstance(data, str) and data.strip().upper() in STATUSES:
-        return data.strip().upper()
-    return "?"
+    if not isinstance(data, str):
+        raise ProtocolError(f"a status answer holds no status ({_describe(body)})")
+    return data.strip().upper() if data.strip().upper() in STATUSES else "?"
 
 
 def parse_token(body: bytes) -> str | None:
@@ -67,13 +80,22 @@ def parse_token(body: bytes) -> str | None:
 
 
 def parse_json_list(body: bytes) -> list[dict[str, Any]]:
-    """An agenda: a JSON array of objects; anything not an object is skipped."""
+    """An agenda: a JSON array of objects (items that are not objects are skipped).
+
+    Some servers wrap lists, {"contacts": [...]} or {"data": [...]}: the first list is taken. A
+    body with no list at all is a ProtocolError, not an empty agenda.
+    """
     data = _json_or_text(body)
-    if isinstance(data, dict):  # some servers wrap lists: {"contacts": [...]} or {"data": [...]}
-        data = next((v for v in data.values() if isinstance(v, list)), [])
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list):
+        raise ProtocolError(f"an agenda answer holds no list ({_describe(body)})")
+    return [item for item in data if isinstance(item, dict)]
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    """One contact: a JSON object; anything else is a ProtocolError, not an empty contact."""
     data = _json_or_text(body)
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise ProtocolError(f"a contact answer is no JSON object ({_describe(body)})")
+    return data
