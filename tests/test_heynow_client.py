@@ -1,6 +1,7 @@
 """The client against httpx.MockTransport handlers, as httpx's own tests fake servers."""
 
 import json
+import time
 
 import httpx
 import pytest
@@ -20,10 +21,19 @@ from bot.heynow import (
 from bot.heynow.errors import BadRequest
 
 REF = PlatformRef.parse("1:59899000001")
+ACCOUNT = "https://heynow.test/api u"  # the TokenCache key of client_for's clients
+
+
+def token(n: int) -> str:
+    """The n-th token FakeHeyNow issues, shaped like the simulator's secrets.token_urlsafe(32)."""
+    return f"token-{n}-Xq3vN8rT2bLk9PzW4mYc"
 
 
 class FakeHeyNow:
-    """A scripted server: `answers` maps 'METHOD path' to a list of responses, used in order."""
+    """A scripted server: `answers` maps 'METHOD path' to a list of responses, used in order.
+
+    A login is answered with the next token(n) unless `answers` scripts 'POST /api/login'.
+    """
 
     def __init__(self, answers=None):
         self.answers = answers or {}
@@ -34,7 +44,8 @@ class FakeHeyNow:
         self.requests.append(request)
         if request.url.path == "/api/login":
             self.logins += 1
-            return httpx.Response(200, json={"token": f"token-{self.logins}"})
+            if "POST /api/login" not in self.answers:
+                return httpx.Response(200, json={"token": token(self.logins)})
         queue = self.answers[f"{request.method} {request.url.path}"]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if isinstance(answer, Exception):
@@ -65,7 +76,7 @@ def test_send_puts_channel_platform_client_in_path_validation_in_query_text_in_b
     sent = fake.requests[-1]
     assert sent.url.params["contactValidation"] == "false"
     assert json.loads(sent.content) == {"text": "hola"}
-    assert sent.headers["Authorization"] == "Bearer token-1"
+    assert sent.headers["Authorization"] == f"Bearer {token(1)}"
 
 
 def test_login_body_and_token_reused_across_calls():
@@ -84,13 +95,47 @@ def test_token_cache_spares_the_login_after_a_restart(fresh_store):
     assert fake.logins == 1
 
 
+def test_a_login_answered_with_a_page_stores_no_token_even_across_restarts(fresh_store):
+    send = "POST /api/message/1/59899000001/5989"
+    page = httpx.Response(200, text="<html><body>Mantenimiento</body></html>")
+    good = httpx.Response(200, json={"token": token(2)})
+    fake = FakeHeyNow({"POST /api/login": [page, good], send: [httpx.Response(200, json="m-1")]})
+    with pytest.raises(ProtocolError):
+        client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x")
+    assert fresh_store.load_token(ACCOUNT) is None
+    assert [r.url.path for r in fake.requests] == ["/api/login"]  # the send never left
+
+    assert client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x") == "m-1"
+    assert fake.requests[-1].headers["Authorization"] == f"Bearer {token(2)}"
+
+
+def test_a_client_keeps_no_token_from_a_login_answered_with_a_page():
+    page = httpx.Response(200, json={"token": "<b>down</b>"})
+    fake = FakeHeyNow({"POST /api/login": [page, httpx.Response(200, json=token(2))]})
+    client = client_for(fake)
+    with pytest.raises(ProtocolError):
+        client.ensure_token()
+    client.ensure_token()
+    assert fake.logins == 2
+
+
+def test_a_poisoned_token_in_the_cache_is_discarded_for_a_fresh_login(fresh_store):
+    fresh_store.save_token(ACCOUNT, "<html><body>Mantenimiento</body></html>", time.time() + 3600)
+    fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.Response(200, json="m-1")]})
+    assert client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x") == "m-1"
+    assert fake.requests[-1].headers["Authorization"] == f"Bearer {token(1)}"
+    assert fresh_store.load_token(ACCOUNT)[0] == token(1)
+    client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x")  # a restart
+    assert fake.logins == 1
+
+
 def test_expired_token_is_renewed_once_on_401_and_the_call_repeated():
     fake = FakeHeyNow(
         {"GET /api/contact/1/59899000001": [httpx.Response(401), httpx.Response(200, json=[])]}
     )
     assert client_for(fake).agenda(REF) == []
     assert fake.logins == 2
-    assert fake.requests[-1].headers["Authorization"] == "Bearer token-2"
+    assert fake.requests[-1].headers["Authorization"] == f"Bearer {token(2)}"
 
 
 def test_a_send_refused_with_401_is_repeated_after_login_because_nothing_was_sent():

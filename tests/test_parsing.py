@@ -90,7 +90,38 @@ def test_an_agenda_body_that_is_no_list_is_a_protocol_error(body):
         parsing.parse_json_list(body)
 
 
-def test_token_shapes():
-    assert parsing.parse_token(b'{"token": "t1"}') == "t1"
-    assert parsing.parse_token(b'"t2"') == "t2"
-    assert parsing.parse_token(b"{}") is None
+TOKEN = "Xq3vN8rT2bLk9PzW4mYc-_0aB1cD2eF3gH4iJ5kL6mN"  # as secrets.token_urlsafe(32)
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("body", "token"),
+    [
+        (f'{{"token": "{TOKEN}"}}'.encode(), TOKEN),
+        (f'"{TOKEN}"'.encode(), TOKEN),
+        (f"{TOKEN}\n".encode(), TOKEN),
+        (f'{{"token": "{JWT}"}}'.encode(), JWT),
+    ],
+)
+def test_token_shapes(body, token):
+    assert parsing.parse_token(body) == token
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{}",
+        b'{"token": ""}',
+        b'{"token": "t1"}',
+        b'{"token": 1234567890123456789}',
+        b"<html><body>Mantenimiento</body></html>",
+        b'{"token": "two words two words two words"}',
+        f'{{"token": "{TOKEN}'.encode(),
+        ('"' + "a" * 4097 + '"').encode(),
+    ],
+)
+def test_anything_that_does_not_look_like_a_token_is_a_protocol_error(body):
+    with pytest.raises(ProtocolError) as caught:
+        parsing.parse_token(body)
+    assert TOKEN not in str(caught.value)

@@ -17,7 +17,6 @@ from bot.heynow import parsing
 from bot.heynow.channels import Channel, PlatformRef
 from bot.heynow.errors import (
     DeliveryUnknown,
-    HeyNowError,
     HeyNowTimeout,
     HeyNowUnreachable,
     InvalidCredentials,
@@ -125,7 +124,10 @@ class HeyNowClient:
     # -- the six methods ------------------------------------------------------------------
 
     def login(self) -> str:
-        """Log in and keep the token (memory and cache); returns it."""
+        """Log in and keep the token (memory and cache); returns it.
+
+        An answer with no token-shaped token raises ProtocolError and stores nothing.
+        """
         response = self._request(
             "POST", "login", json={"name": self._user, "password": self._password}
         )
@@ -133,8 +135,6 @@ class HeyNowClient:
             raise InvalidCredentials(401, "login refused")
         self._raise_for_status(response)
         token = parsing.parse_token(response.content)
-        if token is None:
-            raise HeyNowError("Hey Now's login answer held no token")
         expires_at = self._clock() + TOKEN_LIFETIME_SECONDS - TOKEN_RENEW_MARGIN_SECONDS
         self._token = (token, expires_at)
         if self._tokens is not None:
@@ -236,7 +236,12 @@ class HeyNowClient:
     def _current_token(self) -> str:
         now = self._clock()
         if self._token is None and self._tokens is not None:
-            self._token = self._tokens.load_token(self._account)
+            cached = self._tokens.load_token(self._account)
+            if cached is not None and not parsing.looks_like_token(cached[0]):
+                # An older version stored whatever a login answered, a maintenance page too.
+                logger.warning("Discarding a cached Hey Now token that does not look like one")
+                cached = None
+            self._token = cached
         if self._token is not None and self._token[1] > now:
             return self._token[0]
         return self._renew(stale=self._token[0] if self._token else None)

@@ -17,6 +17,9 @@ from bot.heynow.errors import ProtocolError
 STATUSES = ("?", "RS", "RU", "LU")
 # A uuid, a Mongo ObjectId or a number all fit; whitespace, markup and quotes never do.
 MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+# A bearer token's characters (RFC 6750) and a token's length: the simulator issues
+# secrets.token_urlsafe(32), 43 characters; a JWT fits too.
+TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{16,4096}")
 
 
 def _json_or_text(body: bytes) -> Any:
@@ -71,12 +74,23 @@ def parse_status(body: bytes) -> str:
     return data.strip().upper() if data.strip().upper() in STATUSES else "?"
 
 
-def parse_token(body: bytes) -> str | None:
-    """The login token: `{"token": ...}` or a bare string."""
+def looks_like_token(value: str) -> bool:
+    return TOKEN.fullmatch(value) is not None
+
+
+def parse_token(body: bytes) -> str:
+    """The login token: `{"token": ...}` or a bare string.
+
+    A token is reused for a day and across restarts (TokenCache), so an answer that does not look
+    like one (TOKEN) is a ProtocolError rather than a poisoned token. The error never quotes the
+    body: it may hold a real token.
+    """
     data = _json_or_text(body)
     if isinstance(data, dict):
         data = data.get("token")
-    return data.strip() if isinstance(data, str) and data.strip() else None
+    if isinstance(data, str) and looks_like_token(data.strip()):
+        return data.strip()
+    raise ProtocolError(f"Hey Now's login answer holds no token ({len(body)} bytes)")
 
 
 def parse_json_list(body: bytes) -> list[dict[str, Any]]:
