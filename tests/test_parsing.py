@@ -79,17 +79,6 @@ def test_a_contact_body_that_is_not_an_object_is_a_protocol_error(body):
         parsing.parse_json_object(body)
 
 
-def test_agenda_accepts_a_wrapped_list_and_skips_junk():
-    assert parsing.parse_json_list(b'[{"_id": "a"}, 3, "x"]') == [{"_id": "a"}]
-    assert parsing.parse_json_list(b'{"contacts": [{"_id": "b"}]}') == [{"_id": "b"}]
-
-
-@pytest.mark.parametrize("body", [b"oops", b"", b"{}", b'{"n": 1}', b'"x"', b'[{"_id": "a"}'])
-def test_an_agenda_body_that_is_no_list_is_a_protocol_error(body):
-    with pytest.raises(ProtocolError):
-        parsing.parse_json_list(body)
-
-
 TOKEN = "Xq3vN8rT2bLk9PzW4mYc-_0aB1cD2eF3gH4iJ5kL6mN"  # as secrets.token_urlsafe(32)
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
 

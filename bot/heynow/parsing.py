@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+import ijson
 
 from bot.heynow.errors import ProtocolError
 
@@ -93,23 +96,85 @@ def parse_token(body: bytes) -> str:
     raise ProtocolError(f"Hey Now's login answer holds no token ({len(body)} bytes)")
 
 
-def parse_json_list(body: bytes) -> list[dict[str, Any]]:
-    """An agenda: a JSON array of objects (items that are not objects are skipped).
-
-    Some servers wrap lists, {"contacts": [...]} or {"data": [...]}: the first list is taken. A
-    body with no list at all is a ProtocolError, not an empty agenda.
-    """
-    data = _json_or_text(body)
-    if isinstance(data, dict):
-        data = next((v for v in data.values() if isinstance(v, list)), None)
-    if not isinstance(data, list):
-        raise ProtocolError(f"an agenda answer holds no list ({_describe(body)})")
-    return [item for item in data if isinstance(item, dict)]
-
-
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """One contact: a JSON object; anything else is a ProtocolError, not an empty contact."""
     data = _json_or_text(body)
     if not isinstance(data, dict):
         raise ProtocolError(f"a contact answer is no JSON object ({_describe(body)})")
     return data
+
+
+def iter_agenda(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """An agenda's contact documents, one at a time, parsed as the body's chunks arrive.
+
+    An agenda can be tens of MB, and holding the download, its text and every parsed dict at once
+    took many times its size; ijson builds one document at a time instead. The body is a JSON
+    array of objects (items that are not objects are skipped). Some servers wrap lists,
+    {"contacts": [...]} or {"data": [...]}: then the first top-level value that is an array is
+    read. A body with no list, not JSON, or cut short is a ProtocolError, not an empty or partial
+    agenda.
+    """
+    reader = _ChunkReader(iter(chunks))
+    try:
+        first = reader.peek()
+        if first == b"[":  # the documented shape: ijson's C backend builds the items itself
+            items = ijson.items(reader, "item", use_float=True)
+        elif first == b"{":
+            events = ijson.parse(reader, use_float=True)
+            items = ijson.items(events, _first_list(events) + ".item")
+        else:
+            raise ProtocolError(f"an agenda answer is no JSON list (it starts {first!r})")
+        yield from (item for item in items if isinstance(item, dict))
+    except ijson.JSONError as exc:
+        raise ProtocolError("an agenda answer is not readable JSON") from exc
+
+
+def _first_list(events: Iterator[tuple[str, str, Any]]) -> str:
+    """Read ijson events of a top-level object up to its first array value; return its prefix."""
+    depth = 0
+    for prefix, event, _ in events:
+        if event == "start_array" and depth == 1:
+            return prefix
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+    raise ProtocolError("an agenda answer holds no list")
+
+
+class _ChunkReader:
+    """The file ijson reads, over an iterator of byte chunks, with a peek at the first byte.
+
+    read(size) never gives more than `size` bytes, however large the chunks: ijson builds every
+    item that ends in what one read gave (about 8 times its size in objects), so a transport that
+    hands over the whole body as one chunk must not undo the streaming.
+    """
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._head = b""
+        self._at = 0
+
+    def peek(self) -> bytes:
+        """The first byte that is not JSON whitespace, left to read (b"" for an empty body)."""
+        while not self._head:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._head = chunk.lstrip(b" \t\r\n")
+        return self._head[:1]
+
+    def read(self, size: int = -1) -> bytes:
+        """At most `size` bytes (the rest of the current chunk if negative); b"" at the end.
+
+        ijson first calls read(0), to learn whether the file gives bytes or text: it reads nothing.
+        """
+        while self._at >= len(self._head):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._head, self._at = chunk, 0
+        end = len(self._head) if size < 0 else self._at + size
+        piece = self._head[self._at : end]  # copies the piece only
+        self._at += len(piece)
+        return piece
