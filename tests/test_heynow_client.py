@@ -119,6 +119,14 @@ def test_a_client_keeps_no_token_from_a_login_answered_with_a_page():
     assert fake.logins == 2
 
 
+def test_a_redirected_login_is_a_protocol_error_even_with_a_token_in_it(fresh_store):
+    redirect = httpx.Response(302, headers={"Location": "https://sso.test/"}, json=token(1))
+    fake = FakeHeyNow({"POST /api/login": [redirect]})
+    with pytest.raises(ProtocolError):
+        client_for(fake, token_cache=fresh_store).ensure_token()
+    assert fresh_store.load_token(ACCOUNT) is None
+
+
 def test_a_poisoned_token_in_the_cache_is_discarded_for_a_fresh_login(fresh_store):
     fresh_store.save_token(ACCOUNT, "<html><body>Mantenimiento</body></html>", time.time() + 3600)
     fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.Response(200, json="m-1")]})
