@@ -12,6 +12,7 @@ from bot.heynow.errors import (
     InvalidCredentials,
     NotFound,
     PermissionDenied,
+    ProtocolError,
     ServerError,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PlatformRef",
+    "ProtocolError",
     "ServerError",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -17,15 +18,16 @@ from bot.heynow import parsing
 from bot.heynow.channels import Channel, PlatformRef
 from bot.heynow.errors import (
     DeliveryUnknown,
-    HeyNowError,
     HeyNowTimeout,
     HeyNowUnreachable,
     InvalidCredentials,
+    ProtocolError,
     ServerError,
     error_for_status,
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOKEN_LIFETIME_SECONDS = 24 * 3600
 # Renew a little early so that a call never starts with a token about to die in flight.
@@ -40,9 +42,13 @@ class TokenCache(Protocol):
     def save_token(self, account: str, token: str, expires_at: float) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contact:
-    """A contact document of the agenda, reduced to what the app shows."""
+    """A contact document of the agenda, reduced to what the app shows.
+
+    An agenda holds a Contact per client, so it keeps no raw dicts (the document's `channels`
+    only serve to find the client id here) and has slots.
+    """
 
     client_id: str
     name: str | None
@@ -52,7 +58,6 @@ class Contact:
     gender: str | None = None
     profile_pic: str | None = None
     document_id: str | None = None
-    channels: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
     @classmethod
     def from_document(cls, doc: dict[str, Any], ref: PlatformRef | None = None) -> Contact:
@@ -73,7 +78,6 @@ class Contact:
             gender=_text(doc.get("gender")),
             profile_pic=_text(doc.get("profile_pic")),
             document_id=_text(doc.get("_id")),
-            channels=channels,
         )
 
 
@@ -124,7 +128,10 @@ class HeyNowClient:
     # -- the six methods ------------------------------------------------------------------
 
     def login(self) -> str:
-        """Log in and keep the token (memory and cache); returns it."""
+        """Log in and keep the token (memory and cache); returns it.
+
+        An answer with no token-shaped token raises ProtocolError and stores nothing.
+        """
         response = self._request(
             "POST", "login", json={"name": self._user, "password": self._password}
         )
@@ -132,8 +139,6 @@ class HeyNowClient:
             raise InvalidCredentials(401, "login refused")
         self._raise_for_status(response)
         token = parsing.parse_token(response.content)
-        if token is None:
-            raise HeyNowError("Hey Now's login answer held no token")
         expires_at = self._clock() + TOKEN_LIFETIME_SECONDS - TOKEN_RENEW_MARGIN_SECONDS
         self._token = (token, expires_at)
         if self._tokens is not None:
@@ -147,38 +152,49 @@ class HeyNowClient:
 
     def send_message(
         self, ref: PlatformRef, client_id: str, text: str, *, validate: bool = True
-    ) -> str | None:
-        """Send one message; returns idMessageHey (None if Hey Now sent none back)."""
+    ) -> str:
+        """Send one message; returns its idMessageHey (see `_send` for what raises)."""
         path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
         params = {"contactValidation": "true" if validate else "false"}
-        response = self._send(path, params=params, text=text)
-        return parsing.parse_message_id(response.content)
+        return self._send(path, params=params, text=text)
 
-    def send_mass_message(self, ref: PlatformRef, client_id: str, text: str) -> str | None:
+    def send_mass_message(self, ref: PlatformRef, client_id: str, text: str) -> str:
         """One send of a mass campaign (`masiveMessage`: the misspelling is the real path)."""
         path = f"masiveMessage/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
-        response = self._send(path, params=None, text=text)
-        return parsing.parse_message_id(response.content)
+        return self._send(path, params=None, text=text)
 
     def message_status(self, ref: PlatformRef, message_id: str) -> str:
         """`?`, `RS`, `RU` or `LU`."""
         path = f"message/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(message_id)}"
-        return parsing.parse_status(self._get(path).content)
+        return self._get(path, lambda response: parsing.parse_status(response.read()))
 
     def contact(self, ref: PlatformRef, client_id: str) -> Contact:
         path = f"contact/{ref.channel.value}/{_seg(ref.platform_id)}/{_seg(client_id)}"
-        return Contact.from_document(parsing.parse_json_object(self._get(path).content), ref)
+        document = self._get(path, lambda response: parsing.parse_json_object(response.read()))
+        return Contact.from_document(document, ref)
 
     def agenda(self, ref: PlatformRef) -> list[Contact]:
+        """The platform's contacts, built one at a time as the body streams in (it may be large)."""
         path = f"contact/{ref.channel.value}/{_seg(ref.platform_id)}"
-        documents = parsing.parse_json_list(self._get(path).content)
-        return [Contact.from_document(doc, ref) for doc in documents]
+
+        def read(response: httpx.Response) -> list[Contact]:
+            documents = parsing.iter_agenda(response.iter_bytes())
+            return [Contact.from_document(doc, ref) for doc in documents]
+
+        return self._get(path, read)
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _get(self, path: str) -> httpx.Response:
+    def _get(self, path: str, read: Callable[[httpx.Response], T]) -> T:
+        """GET and `read` the streamed 2xx answer, the whole retried on 5xx and connection errors.
+
+        Those often pass within seconds, and a connection lost mid-body is retried too.
+
+        Not on time-outs (each would make the person wait a whole time-out more), and not on a
+        ProtocolError: an answer that is not the API's is a maintenance page or a proxy in the
+        way, which will not be gone after a back-off of a second or two.
+        """
         retrying = Retrying(
-            # Not on time-outs: each would make the person wait a whole time-out more.
             retry=retry_if_exception_type((ServerError, HeyNowUnreachable)),
             stop=stop_after_attempt(self._get_attempts),
             wait=wait_exponential_jitter(
@@ -187,14 +203,21 @@ class HeyNowClient:
             reraise=True,
         )
         for attempt in retrying:
-            with attempt:
-                response = self._authorised("GET", path)
+            with attempt, self._authorised("GET", path) as response:
                 self._raise_for_status(response)
-        return response
+                result = read(response)
+        return result
 
-    def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> httpx.Response:
+    def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> str:
+        """POST one send and return its idMessageHey.
+
+        Only answers that prove nothing went out are plain errors: a refused connection, a 4xx.
+        A lost answer, a 5xx, or an answer that is not the API's (a redirect, a maintenance page,
+        no id) raises DeliveryUnknown, chained from the reason: Hey Now may have sent it.
+        """
         try:
-            response = self._authorised("POST", path, params=params, json={"text": text})
+            with self._authorised("POST", path, params=params, json={"text": text}) as response:
+                response.read()
         except HeyNowTimeout as exc:
             if isinstance(exc.__cause__, httpx.ConnectTimeout):
                 raise  # never connected: nothing left
@@ -207,23 +230,34 @@ class HeyNowClient:
             raise DeliveryUnknown(f"Hey Now answered {response.status_code} to a send") from (
                 ServerError(response.status_code, response.text)
             )
-        self._raise_for_status(response)
-        return response
+        try:
+            self._raise_for_status(response)
+            return parsing.parse_message_id(response.content)
+        except ProtocolError as exc:
+            raise DeliveryUnknown(f"Hey Now's answer to a send cannot be read: {exc}") from exc
 
-    def _authorised(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Call with the bearer token; on 401, log in again once and repeat."""
+    @contextmanager
+    def _authorised(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """Call with the bearer token, body left to stream; on 401, log in again once and repeat."""
         token = self._current_token()
-        response = self._request(method, path, headers=_bearer(token), **kwargs)
-        if response.status_code == 401:
-            logger.info("Hey Now answered 401 to %s %s; logging in again", method, path)
-            token = self._renew(stale=token)
-            response = self._request(method, path, headers=_bearer(token), **kwargs)
-        return response
+        with self._exchange(method, path, headers=_bearer(token), **kwargs) as response:
+            if response.status_code != 401:
+                yield response
+                return
+        logger.info("Hey Now answered 401 to %s %s; logging in again", method, path)
+        token = self._renew(stale=token)
+        with self._exchange(method, path, headers=_bearer(token), **kwargs) as response:
+            yield response
 
     def _current_token(self) -> str:
         now = self._clock()
         if self._token is None and self._tokens is not None:
-            self._token = self._tokens.load_token(self._account)
+            cached = self._tokens.load_token(self._account)
+            if cached is not None and not parsing.looks_like_token(cached[0]):
+                # An older version stored whatever a login answered, a maintenance page too.
+                logger.warning("Discarding a cached Hey Now token that does not look like one")
+                cached = None
+            self._token = cached
         if self._token is not None and self._token[1] > now:
             return self._token[0]
         return self._renew(stale=self._token[0] if self._token else None)
@@ -239,19 +273,32 @@ class HeyNowClient:
             return self.login()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One exchange with its (small) body read."""
+        with self._exchange(method, path, **kwargs) as response:
+            response.read()
+        return response
+
+    @contextmanager
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """One exchange, body left to stream; httpx's failures become ours, also mid-body."""
         try:
-            response = self._http.request(method, path, **kwargs)
+            with self._http.stream(method, path, **kwargs) as response:
+                logger.debug("Hey Now %s %s -> %s", method, path, response.status_code)
+                yield response
         except httpx.TimeoutException as exc:
             raise HeyNowTimeout(f"{method} {path} timed out") from exc
         except httpx.TransportError as exc:
             raise HeyNowUnreachable(f"{method} {path}: {type(exc).__name__}") from exc
-        logger.debug("Hey Now %s %s -> %s", method, path, response.status_code)
-        return response
 
     @staticmethod
     def _raise_for_status(response: httpx.Response) -> None:
+        """Raise unless 2xx. httpx follows no redirect (kept so): a 3xx is not the API's answer."""
         if response.status_code >= 400:
+            response.read()  # a streamed answer's error body
             raise error_for_status(response.status_code, response.text)
+        if not response.is_success:
+            location = response.headers.get("Location", "")[:200]
+            raise ProtocolError(f"Hey Now answered {response.status_code} (Location {location!r})")
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -10,7 +10,11 @@
     │   ├── NotFound              404: client not in the agenda, or message unknown
     │   ├── BadRequest            any other 4xx
     │   └── ServerError           5xx
-    └── DeliveryUnknown           a send left but its answer was lost: it may have gone out
+    ├── ProtocolError             an answer that is not the API's: a 3xx, or a body of the wrong
+    │                             shape (a maintenance page, truncated JSON, an id or token that
+    │                             does not look like one)
+    └── DeliveryUnknown           a send left but its answer was lost or unreadable: it may have
+                                  gone out (raised from the ProtocolError, timeout or 5xx behind it)
 
 Callers show `user_message` to people; it never holds a secret.
 """
@@ -82,8 +86,17 @@ class ServerError(HeyNowHTTPError):
     user_message = "Hey Now had an internal error. Try again in a minute."
 
 
+class ProtocolError(HeyNowError):
+    """Hey Now answered, but not as its API does (a redirect, an HTML page, a body of bad shape)."""
+
+    user_message = (
+        "Hey Now answered with something that is not what its API returns (perhaps a maintenance "
+        "page). Try again in a few minutes; tell an admin if it lasts."
+    )
+
+
 class DeliveryUnknown(HeyNowError):
-    """A send whose answer was lost: it may or may not have reached the client."""
+    """A send whose answer was lost or unreadable: it may or may not have reached the client."""
 
     user_message = (
         "Hey Now did not confirm the send, so it may or may not have gone out. "
