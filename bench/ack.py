@@ -43,7 +43,13 @@ DEFAULTS = {
 
 def bare_bolt(workdir: Path, slack_url: str) -> tuple[Process, str]:
     port = free_port()
-    args = [sys.executable, str(HERE / "bare_bolt.py"), str(port), SIGNING_SECRET, slack_url + "/api/"]
+    args = [
+        sys.executable,
+        str(HERE / "bare_bolt.py"),
+        str(port),
+        SIGNING_SECRET,
+        slack_url + "/api/",
+    ]
     process = Process(args, {}, workdir, "bare")
     url = f"http://127.0.0.1:{port}"
     process.wait_http(url + "/slack/events")
@@ -56,7 +62,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-ack-"))
-    report = Report(f"bench/ack.py: {args.sends} sends, {args.concurrency} at a time, Hey Now 50 ms")
+    report = Report(
+        f"bench/ack.py: {args.sends} sends, {args.concurrency} at a time, Hey Now 50 ms"
+    )
     with slack_standin() as slack:
         sim = SimulatorProcess(workdir, load_config(), step_seconds=1000)
         sim.control(
@@ -64,7 +72,9 @@ def main() -> None:
             {"method": "POST", "path": "/api/message/", "delay": 0.05, "count": args.sends * 2},
         )
         bodies = [
-            command_body(f"send 59891000001 bench {n}", f"C{n % 50:04d}", f"U{n % 50:04d}", slack.url)
+            command_body(
+                f"send 59891000001 bench {n}", f"C{n % 50:04d}", f"U{n % 50:04d}", slack.url
+            )
             for n in range(args.sends)
         ]
         bare, bare_url = bare_bolt(workdir, slack.url)
@@ -101,7 +111,12 @@ def main() -> None:
             ratio <= limit,
         )
     once = sum(1 for n in reached.values() if n == 1)
-    report.add("sends that reached Hey Now exactly once", f"{once} of {args.sends}", "all", once == args.sends == len(reached))
+    report.add(
+        "sends that reached Hey Now exactly once",
+        f"{once} of {args.sends}",
+        "all",
+        once == args.sends == len(reached),
+    )
     report.add("all sends done at Hey Now after", f"{drained:.1f} s")
     report.finish()
 

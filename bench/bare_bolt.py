@@ -1,6 +1,6 @@
 """The yardstick of bench/ack.py: a Bolt app on the same server stack that only acks.
 
-    python bench/bare_bolt.py PORT SIGNING_SECRET SLACK_API_URL
+python bench/bare_bolt.py PORT SIGNING_SECRET SLACK_API_URL
 """
 
 from __future__ import annotations

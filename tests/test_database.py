@@ -10,7 +10,6 @@ from sqlite_utils import Database
 from storage import schema
 from storage.database import StorageError, is_storage_fault, open_database
 
-
 KNOWN = len(schema.migrations.pending(Database(memory=True)))
 
 

@@ -101,11 +101,11 @@ def test_a_login_answered_with_a_page_stores_no_token_even_across_restarts(fresh
     good = httpx.Response(200, json={"token": token(2)})
     fake = FakeHeyNow({"POST /api/login": [page, good], send: [httpx.Response(200, json="m-1")]})
     with pytest.raises(ProtocolError):
-        client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x")
-    assert fresh_store.load_token(ACCOUNT) is None
+        client_for(fake, token_cache=fresh_store.tokens).send_message(REF, "5989", "x")
+    assert fresh_store.tokens.load_token(ACCOUNT) is None
     assert [r.url.path for r in fake.requests] == ["/api/login"]  # the send never left
 
-    assert client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x") == "m-1"
+    assert client_for(fake, token_cache=fresh_store.tokens).send_message(REF, "5989", "x") == "m-1"
     assert fake.requests[-1].headers["Authorization"] == f"Bearer {token(2)}"
 
 
@@ -123,17 +123,19 @@ def test_a_redirected_login_is_a_protocol_error_even_with_a_token_in_it(fresh_st
     redirect = httpx.Response(302, headers={"Location": "https://sso.test/"}, json=token(1))
     fake = FakeHeyNow({"POST /api/login": [redirect]})
     with pytest.raises(ProtocolError):
-        client_for(fake, token_cache=fresh_store).ensure_token()
-    assert fresh_store.load_token(ACCOUNT) is None
+        client_for(fake, token_cache=fresh_store.tokens).ensure_token()
+    assert fresh_store.tokens.load_token(ACCOUNT) is None
 
 
 def test_a_poisoned_token_in_the_cache_is_discarded_for_a_fresh_login(fresh_store):
-    fresh_store.save_token(ACCOUNT, "<html><body>Mantenimiento</body></html>", time.time() + 3600)
+    fresh_store.tokens.save_token(
+        ACCOUNT, "<html><body>Mantenimiento</body></html>", time.time() + 3600
+    )
     fake = FakeHeyNow({"POST /api/message/1/59899000001/5989": [httpx.Response(200, json="m-1")]})
-    assert client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x") == "m-1"
+    assert client_for(fake, token_cache=fresh_store.tokens).send_message(REF, "5989", "x") == "m-1"
     assert fake.requests[-1].headers["Authorization"] == f"Bearer {token(1)}"
-    assert fresh_store.load_token(ACCOUNT)[0] == token(1)
-    client_for(fake, token_cache=fresh_store).send_message(REF, "5989", "x")  # a restart
+    assert fresh_store.tokens.load_token(ACCOUNT)[0] == token(1)
+    client_for(fake, token_cache=fresh_store.tokens).send_message(REF, "5989", "x")  # a restart
     assert fake.logins == 1
 
 

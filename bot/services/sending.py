@@ -98,9 +98,6 @@ class Sending:
             return self._failed(message, owner, SendState.UNKNOWN, exc, SenderNotice.UNKNOWN)
         except HeyNowError as exc:
             return self._failed(message, owner, SendState.REJECTED, exc, SenderNotice.REJECTED)
-        if not hey_id:
-            lost = DeliveryUnknown("Hey Now's answer held no idMessageHey")
-            return self._failed(message, owner, SendState.UNKNOWN, lost, SenderNotice.UNKNOWN)
         now = self.clock()
         try:
             kept = self.store.messages.mark_sent(

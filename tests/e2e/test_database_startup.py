@@ -4,6 +4,7 @@ import os
 import sqlite3
 import stat
 
+from storage import schema
 from storage.database import open_database
 from tests.e2e.harness import AppProcess, free_port, run_once
 
@@ -20,11 +21,12 @@ def test_a_database_from_a_newer_version_stops_start_up_in_one_line(tmp_path):
     path = tmp_path / "newer.db"
     open_database(path).db.close()
     db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 7")
+    db.execute("PRAGMA user_version = 99")
     db.close()
     done = run_once(tmp_path, DATABASE_PATH=str(path), PORT=str(free_port()))
     assert_stopped_in_one_line_naming(done, path)
-    assert "newer version of heynow-slack (schema 7; this version knows 3)" in done.stderr
+    known = len(schema.migrations.applied(open_database(tmp_path / "now.db").db))
+    assert f"newer version of heynow-slack (schema 99; this version knows {known})" in done.stderr
 
 
 def test_a_corrupt_database_stops_start_up_in_one_line(tmp_path):
