@@ -37,6 +37,38 @@ def slack_standin() -> Iterator[SlackStandIn]:
         server.stop()
 
 
+@contextmanager
+def slack_standin_process() -> Iterator[str]:
+    """The stand-in in a process of its own, so that its work does not share the GIL with
+    the bench's clients (whose timings it would inflate); yields its URL."""
+    import multiprocessing
+
+    from tests.e2e.harness import free_port
+
+    port = free_port()
+
+    def serve() -> None:
+        from bot.httpserver import serve_forever
+
+        serve_forever(SlackStandIn(token=BOT_TOKEN), host="127.0.0.1", port=port, threads=32)
+
+    process = multiprocessing.get_context("fork").Process(target=serve, daemon=True)
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(url + "/api/auth.test", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.join(5)
+
+
 def command_body(text: str, channel: str, user: str, slack_url: str) -> bytes:
     """A /heynow command as Slack sends it, with its own trigger_id."""
     trigger = f"{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:12]}"

@@ -30,6 +30,7 @@ from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
+from bot.jobs.priority import AckPriority
 from bot.jobs.scheduler import Jobs, Signal
 from bot.jobs.send_queue import SendQueue
 from bot.jobs.status_poll import StatusPoll
@@ -63,6 +64,7 @@ class Runtime:
     jobs: Jobs
     poster: Poster
     lookup_pool: LookupPool
+    priority: AckPriority
     simulator: RunningServer | None
 
     def wsgi(self) -> Any:
@@ -176,8 +178,21 @@ def build_runtime(settings: Settings) -> Runtime:
     queue = SendQueue(
         sending, owner=owner, lease_seconds=4 * heynow_call + 30, unrecorded=tell_unrecorded
     )
-    send_loop = ClaimLoop("send", queue.step, threads=SEND_WORKERS, idle_seconds=1.0)
-    outbox_loop = ClaimLoop("outbox", poster.step, threads=POSTERS, idle_seconds=0.5)
+    priority = AckPriority()
+    send_loop = ClaimLoop(
+        "send",
+        queue.step,
+        threads=SEND_WORKERS,
+        idle_seconds=1.0,
+        before_step=priority.wait_for_quiet,
+    )
+    outbox_loop = ClaimLoop(
+        "outbox",
+        poster.step,
+        threads=POSTERS,
+        idle_seconds=0.5,
+        before_step=priority.wait_for_quiet,
+    )
     wake_sends.attach(send_loop.wake)
     wake_outbox.attach(outbox_loop.wake)
     jobs = Jobs(
@@ -200,7 +215,7 @@ def build_runtime(settings: Settings) -> Runtime:
         bolt,
         {"inputs": inputs, "sending": sending, "lookups": lookups, "lookup_pool": lookup_pool},
     )
-    return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, simulator)
+    return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)
 
 
 class Router:
@@ -213,7 +228,8 @@ class Router:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":
             return self._health(start_response)
-        return self.slack(environ, start_response)
+        with self.runtime.priority.answering():
+            return self.slack(environ, start_response)
 
     def _health(self, start_response: Any) -> list[bytes]:
         """Liveness plus what breaks silently: the database (reads and writes) and the jobs."""

@@ -70,6 +70,9 @@ class OpenedDatabase:
     schema_version: int
 
 
+FALLBACK_CHECKPOINT_PAGES = 10_000  # 40 MB of WAL
+
+
 def open_database(path: str | Path) -> OpenedDatabase:
     """Open (or create) the database at `path` and bring its schema up to date.
 
@@ -93,6 +96,10 @@ def open_database(path: str | Path) -> OpenedDatabase:
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+        # Checkpoints run from their own connection (storage.store.Store.checkpoint), not in a
+        # writer's commit, where their fsync would stall whoever waits for the lock (an ack);
+        # this bound is only the fallback should that job stop.
+        db.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK_CHECKPOINT_PAGES}")
         return OpenedDatabase(db=db, schema_version=schema.apply(db))
     except BaseException as exc:
         if conn is not None:

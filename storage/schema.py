@@ -97,9 +97,8 @@ def m004_queue_and_leases(db: Database) -> None:
     messages.add_column("lease_expires", float)
     messages.add_column("not_found", int, not_null_default=0)
     messages.add_column("shown_line", str)
-    db.execute(
-        "CREATE INDEX idx_messages_queued ON messages(id) WHERE send_state IN ('queued', 'sending')"
-    )
+    db.execute("CREATE INDEX idx_messages_queued ON messages(id) WHERE send_state = 'queued'")
+    db.execute("CREATE INDEX idx_messages_sending ON messages(id) WHERE send_state = 'sending'")
     db.execute("DROP INDEX IF EXISTS idx_messages_next_poll_at")
     db.execute(
         "CREATE INDEX idx_messages_due ON messages(next_poll_at) WHERE next_poll_at IS NOT NULL"

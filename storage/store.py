@@ -18,6 +18,8 @@ from storage.tokens import Tokens
 
 class Store:
     def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._checkpointer: sqlite3.Connection | None = None
         opened = open_database(path)
         self.db = opened.db
         self.schema_version = opened.schema_version
@@ -39,6 +41,19 @@ class Store:
             return False
         return True
 
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database file, from a connection of its own: a PASSIVE
+        checkpoint takes no lock writers wait for, so its fsync never stalls a request."""
+        if self._path == ":memory:":
+            return
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=False
+            )
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def close(self) -> None:
         with self._db.lock:
             self.db.close()
+        if self._checkpointer is not None:
+            self._checkpointer.close()

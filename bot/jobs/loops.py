@@ -16,11 +16,19 @@ logger = logging.getLogger(__name__)
 
 class ClaimLoop:
     def __init__(
-        self, name: str, step: Callable[[], bool], *, threads: int, idle_seconds: float
+        self,
+        name: str,
+        step: Callable[[], bool],
+        *,
+        threads: int,
+        idle_seconds: float,
+        before_step: Callable[[], None] = lambda: None,
     ) -> None:
-        """`step` claims and does one piece of work; it returns False when nothing was due."""
+        """`step` claims and does one piece of work; it returns False when nothing was due.
+        `before_step` may hold a thread back (bot.jobs.priority: acks first)."""
         self.name = name
         self._step = step
+        self._before_step = before_step
         self._threads = [
             threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True)
             for n in range(threads)
@@ -54,6 +62,7 @@ class ClaimLoop:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
+                self._before_step()
                 worked = self._step()
             except Exception:  # a loop must never die; the work's lease brings it back
                 logger.exception("%s: a piece of work failed", self.name)

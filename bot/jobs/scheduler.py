@@ -9,6 +9,7 @@ and the younger ones simply run. Each sender is told.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from storage import Recovered, StorageUnavailable, Store
 logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5  # how often dead leases are looked for while running
+CHECKPOINT_SECONDS = 1  # keeps the WAL small, so a checkpoint is short
 
 
 class Signal:
@@ -69,6 +71,7 @@ class Jobs:
         for job, seconds, job_id in (
             (self._poll, self.poll_seconds, "poll-statuses"),
             (self.recover, SWEEP_SECONDS, "sweep-leases"),
+            (self._checkpoint, CHECKPOINT_SECONDS, "checkpoint"),
         ):
             self.scheduler.add_job(
                 job,
@@ -114,6 +117,12 @@ class Jobs:
             self.status_poll.tick()
         except Exception:  # a tick must never kill the job
             logger.exception("Status poll tick failed")
+
+    def _checkpoint(self) -> None:
+        try:
+            self.store.checkpoint()
+        except sqlite3.Error as exc:
+            logger.warning("WAL checkpoint failed: %s", exc)
 
     def stop(self) -> None:
         if self.scheduler.running:

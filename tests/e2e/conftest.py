@@ -66,5 +66,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"Slack requests answered by the app: {len(times)}; median "
             f"{times[len(times) // 2] * 1000:.0f} ms, slowest {times[-1] * 1000:.0f} ms "
-            "(Slack allows 3000 ms; bench/ack_latency.py measures it under load)"
+            "(Slack allows 3000 ms; bench/ack.py measures it under load)"
         )
