@@ -2,19 +2,22 @@
 
 Runs the real app process on loopback (Slack's Web API played by the stand-in in a thread, Hey Now
 by the simulator process), measures the idle p50 of signed `/heynow help` acks, then sends
-`--attackers` unsigned bodies of `--body-mb` MB at once, `--rounds` times, while the same ack
-clients keep measuring. Each ack client is one thread on one kept-alive httpx.Client connection.
+`--attackers` unsigned bodies of `--body-mb` MB at once from as many threads, in rounds (at least
+`--rounds`, and for at least `--seconds`), while the same ack clients keep measuring. Each ack
+client is one thread on one kept-alive httpx.Client connection.
 
 Targets: every oversized request refused (4xx) within 100 ms; the app's RSS (VmRSS) grows by less
-than 20 MB; the ack p50 during the attack stays within 2x of the idle p50. Prints a table, and
-exits 1 when a target is missed.
+than 20 MB; the ack p50 during the attack stays within 2x of the idle p50, with no ack lost (Slack
+waits 3 s). Prints a table, and exits 1 when a target is missed.
 
-    .venv/bin/python bench/hostile.py [--attackers 8] [--body-mb 10] [--rounds 3]
+    .venv/bin/python bench/hostile.py [--attackers 8] [--body-mb 10] [--rounds 3] [--seconds 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import socket
 import statistics
 import sys
 import tempfile
@@ -22,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -42,6 +46,7 @@ from tests.e2e.harness import (  # noqa: E402
 REFUSAL_TARGET_S = 0.100
 RSS_TARGET_KB = 20 * 1024
 ACK_SLOWDOWN_TARGET = 2.0
+SLACK_ACK_SECONDS = 3.0  # Slack gives up on an ack after this; so does the ack client
 
 
 @dataclass
@@ -65,13 +70,17 @@ def p50_ms(seconds: list[float]) -> float:
     return statistics.median(seconds) * 1000 if seconds else float("nan")
 
 
+def p95_ms(seconds: list[float]) -> float:
+    return sorted(seconds)[int(len(seconds) * 0.95)] * 1000 if seconds else float("nan")
+
+
 class AckClient(threading.Thread):
     """Signed `/heynow help` commands, one after another on one kept-alive connection."""
 
     def __init__(self, person: SlackUser) -> None:
         super().__init__(daemon=True)
         self.person = person
-        self.client = httpx.Client(base_url=person.app.url, timeout=10)
+        self.client = httpx.Client(base_url=person.app.url, timeout=SLACK_ACK_SECONDS)
         self.times: list[float] = []
         self.failures = 0
         self.stop = threading.Event()
@@ -82,7 +91,7 @@ class AckClient(threading.Thread):
         try:
             response = self.client.post("/slack/events", content=body, headers=slack_sign(body))
             ok = response.status_code == 200
-        except httpx.HTTPError:  # a time-out counts, at the time it took: Slack saw no ack
+        except httpx.HTTPError:  # a time-out counts, at the time it took: Slack got no ack
             ok = False
         if not ok:
             self.failures += 1
@@ -97,46 +106,66 @@ class AckClient(threading.Thread):
         return [self.ack_once() for _ in range(count)]
 
 
-def attack(url: str, body: bytes, start: threading.Barrier) -> Refusal:
-    """One unsigned oversized POST on a fresh connection, as soon as every attacker is ready."""
-    with httpx.Client(timeout=30) as client:
-        start.wait()
+class Attacker(threading.Thread):
+    """Unsigned oversized POSTs, one per round; a round starts when all reach the barrier,
+    and the attack is over when `over` is set at the start of a round.
+
+    A raw socket, as an attacker would use: socket.sendall sends the body from C without the
+    GIL, where httpx's sync write copies the unsent rest of a 10 MB body after every send()
+    while holding it, which slowed this process's own ack clients and counted as the app's.
+    """
+
+    def __init__(
+        self, url: str, body: bytes, barrier: threading.Barrier, over: threading.Event
+    ) -> None:
+        super().__init__(daemon=True)
+        self.address = (urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80)
+        self.body, self.barrier, self.over = body, barrier, over
+        self.head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: {self.address[0]}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.refusals: list[Refusal] = []
+
+    def run(self) -> None:
+        while True:
+            self.barrier.wait()  # a round starts, or the attack is over
+            if self.over.is_set():
+                return
+            self.refusals.append(self.strike())
+            self.barrier.wait()  # every attacker has its answer
+
+    def strike(self) -> Refusal:
         started = time.perf_counter()
+        answer = b""
         try:
-            response = client.post(
-                url + "/slack/events",
-                content=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
-        except httpx.HTTPError as exc:
+            with socket.create_connection(self.address, timeout=30) as sock:
+                with contextlib.suppress(
+                    OSError
+                ):  # the server stopped reading: it may have answered
+                    sock.sendall(self.head)
+                    sock.sendall(memoryview(self.body))
+                while b"\r\n" not in answer and (data := sock.recv(4096)):
+                    answer += data
+        except OSError as exc:
             return Refusal(time.perf_counter() - started, None, type(exc).__name__)
-        return Refusal(time.perf_counter() - started, response.status_code)
-
-
-def run_attack(url: str, body: bytes, attackers: int) -> list[Refusal]:
-    """`attackers` oversized requests at once, from as many threads."""
-    start = threading.Barrier(attackers)
-    results: list[Refusal] = []
-    lock = threading.Lock()
-
-    def one() -> None:
-        refusal = attack(url, body, start)
-        with lock:
-            results.append(refusal)
-
-    threads = [threading.Thread(target=one) for _ in range(attackers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+        elapsed = time.perf_counter() - started
+        if not answer.startswith(b"HTTP/1.1 "):
+            return Refusal(elapsed, None, "no answer")
+        return Refusal(elapsed, int(answer.split()[1]))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attackers", type=int, default=8, help="oversized requests at once")
     parser.add_argument("--body-mb", type=float, default=10, help="size of each unsigned body")
-    parser.add_argument("--rounds", type=int, default=3, help="times the attackers strike")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times the attackers strike, at least"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=2, help="and they strike again until this long has passed"
+    )
     parser.add_argument("--ack-clients", type=int, default=2, help="threads measuring acks")
     parser.add_argument("--idle-acks", type=int, default=50, help="acks per client, idle")
     args = parser.parse_args()
@@ -149,23 +178,31 @@ def main() -> int:
     # A form body of many tiny fields: what costs a parser the most per byte.
     body = b"a=b&" * int(args.body_mb * 1024 * 1024 / 4)
     clients = [AckClient(SlackUser(app, slack_server.url)) for _ in range(args.ack_clients)]
+    attackers: list[Attacker] = []
     try:
         for client in clients:
             client.measure(5)  # warm up: connections, Bolt's first-request work
         idle = [t for client in clients for t in client.measure(args.idle_acks)]
         pid = app.popen.pid
         rss_before, peak_before = rss_kb(pid), rss_kb(pid, "VmHWM")
-        for client in clients:
-            client.start()
-        refusals: list[Refusal] = []
-        attack_started = time.perf_counter()
-        for _ in range(args.rounds):
-            refusals += run_attack(app.url, body, args.attackers)
+        barrier = threading.Barrier(args.attackers + 1, timeout=120)  # a stuck attacker ends it
+        over = threading.Event()
+        attackers += [Attacker(app.url, body, barrier, over) for _ in range(args.attackers)]
+        for thread in [*attackers, *clients]:
+            thread.start()
+        attack_started, rounds = time.perf_counter(), 0
+        while rounds < args.rounds or time.perf_counter() - attack_started < args.seconds:
+            barrier.wait()  # go
+            barrier.wait()  # all answered
+            rounds += 1
         attack_seconds = time.perf_counter() - attack_started
+        over.set()
+        barrier.wait()
         for client in clients:
             client.stop.set()
-        for client in clients:
-            client.join()
+        for thread in [*attackers, *clients]:
+            thread.join()
+        refusals = [r for attacker in attackers for r in attacker.refusals]
         rss_after, peak_after = rss_kb(pid), rss_kb(pid, "VmHWM")
         during = [t for client in clients for t in client.times]
         failed_acks = sum(client.failures for client in clients)
@@ -204,11 +241,11 @@ def main() -> int:
         ("idle /heynow help ack p50", "", f"{p50_ms(idle):.1f} ms ({len(idle)} acks)", None),
         (
             "/heynow help ack p50 during the attack",
-            f"<= {ACK_SLOWDOWN_TARGET:g}x idle",
-            f"{p50_ms(during):.1f} ms = {slowdown:.1f}x ({len(during)} acks, {failed_acks} not 200, max {max(during, default=0) * 1000:.0f} ms)",
+            f"<= {ACK_SLOWDOWN_TARGET:g}x, none lost",
+            f"{p50_ms(during):.1f} ms = {slowdown:.1f}x ({len(during)} acks, {failed_acks} lost or not 200, p95 {p95_ms(during):.0f} ms)",
             bool(during) and failed_acks == 0 and slowdown <= ACK_SLOWDOWN_TARGET,
         ),
-        ("attack duration", "", f"{attack_seconds:.2f} s", None),
+        ("attack duration", "", f"{attack_seconds:.2f} s ({rounds} rounds)", None),
         ("app log", "", f"{len(log)} bytes, {log.count('Traceback')} tracebacks", None),
     ]
     width = max(len(r[0]) for r in rows)
