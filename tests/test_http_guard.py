@@ -1,16 +1,21 @@
-"""The HTTP path's defences: SlackGuard in front of Bolt.
+"""The HTTP path's defences: SlackGuard in front of Bolt, and waitress's own body limit.
 
-The guard is called as a plain WSGI callable with crafted environs.
+The guard is called as a plain WSGI callable with crafted environs; the server limit is checked
+on a real waitress server with a raw socket, so a test can send headers without their body.
 """
 
 import hashlib
 import hmac
 import io
 import logging
+import socket
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from bot.httpserver import start_in_thread
 from bot.web import MAX_BODY_BYTES, SlackGuard
 
 SECRET = "guard-test-secret"
@@ -169,3 +174,76 @@ def test_nothing_from_a_refused_request_reaches_the_log(caplog):
 def test_a_refusal_is_a_small_json_answer():
     status, body = call(environ(timestamp=None))
     assert (status, body) == (401, b'{"error": "no numeric X-Slack-Request-Timestamp"}')
+
+
+# -- waitress's own limit: a body above it never reaches the app, nor the server's buffers -----
+
+
+def raw_exchange(url: str, head: str, chunks: Sequence[bytes] = ()) -> bytes:
+    """Send a request's head, then its body chunks only while the server has not answered."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        for chunk in chunks:
+            sock.settimeout(0)
+            try:
+                if sock.recv(1, socket.MSG_PEEK):
+                    break  # answered already
+            except BlockingIOError:
+                pass
+            sock.settimeout(5)
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break  # the server closed: read what it said
+        sock.settimeout(5)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (data := sock.recv(65536)):
+            answer += data
+        return answer
+
+
+@pytest.fixture(scope="module")
+def running_server():
+    inner = Inner()
+    running = start_in_thread(inner)
+    yield running, inner
+    # Closed from waitress's own loop thread: RunningServer.stop() closes the sockets from this
+    # one, which now and then races the loop's select() and ends that thread with EBADF.
+    running.server.trigger.pull_trigger(running.server.close)
+    running.thread.join(timeout=5)
+    assert not running.thread.is_alive()
+
+
+@pytest.fixture
+def server(running_server):
+    running_server[1].bodies.clear()
+    return running_server
+
+
+def post_head(length: str | None = None, chunked: bool = False) -> str:
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}"
+    return f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{framing}\r\n\r\n"
+
+
+def test_the_server_refuses_a_large_content_length_before_any_body_arrives(server):
+    running, inner = server
+    answer = raw_exchange(running.url, post_head(str(10 * 1024 * 1024)))
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert inner.bodies == []
+
+
+def test_the_server_refuses_a_chunked_body_once_it_passes_the_limit(server):
+    running, inner = server
+    chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"a" * 64 * 1024)
+    answer = raw_exchange(running.url, post_head(chunked=True), [chunk] * 160)  # 10 MB
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert inner.bodies == []
+
+
+def test_the_server_lets_a_body_of_exactly_the_limit_through(server):
+    running, inner = server
+    body = b"a" * MAX_BODY_BYTES
+    answer = raw_exchange(running.url, post_head(str(len(body))), [body])
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert inner.bodies == [body]
