@@ -222,8 +222,14 @@ class Router:
     """The app's HTTP face: Slack's requests at /slack/events, and GET /healthz."""
 
     def __init__(self, runtime: Runtime) -> None:
+        from bot.web import SlackGuard  # local: app.py is being rewritten outside Router
+
         self.runtime = runtime
-        self.slack = SlackRequestHandler(runtime.bolt, path=SLACK_PATH)
+        # Only requests Slack signed reach Bolt, which reads, parses and logs whatever it gets.
+        self.slack = SlackGuard(
+            SlackRequestHandler(runtime.bolt, path=SLACK_PATH),
+            signing_secret=runtime.settings.slack_signing_secret or "",
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":
