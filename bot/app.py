@@ -9,14 +9,12 @@ architecture in one screen:
 
 from __future__ import annotations
 
-import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -43,12 +41,12 @@ from bot.services.tracking import Tracking
 from bot.simulator import SimulatorState, WorldError, load_config, make_wsgi_app
 from bot.slack.explain import unrecorded_note
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
+from bot.web.router import Router
 from handlers import register_listeners
 from storage import Store
 
 logger = logging.getLogger(__name__)
 
-SLACK_PATH = "/slack/events"
 SEND_WORKERS = 16  # sends in flight at Hey Now at once
 POSTERS = 16  # Slack calls in flight at once (across channels and threads)
 
@@ -216,44 +214,3 @@ def build_runtime(settings: Settings) -> Runtime:
         {"inputs": inputs, "sending": sending, "lookups": lookups, "lookup_pool": lookup_pool},
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)
-
-
-class Router:
-    """The app's HTTP face: Slack's requests at /slack/events, and GET /healthz."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        from bot.web import SlackGuard  # local: app.py is being rewritten outside Router
-
-        self.runtime = runtime
-        # Only requests Slack signed reach Bolt, which reads, parses and logs whatever it gets.
-        self.slack = SlackGuard(
-            SlackRequestHandler(runtime.bolt, path=SLACK_PATH),
-            signing_secret=runtime.settings.slack_signing_secret or "",
-        )
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == "/healthz":
-            return self._health(start_response)
-        with self.runtime.priority.answering():
-            return self.slack(environ, start_response)
-
-    def _health(self, start_response: Any) -> list[bytes]:
-        """Liveness plus what breaks silently: the database (reads and writes) and the jobs."""
-        store, jobs = self.runtime.store, self.runtime.jobs
-        database = store.check()
-        fault = store.write_fault
-        healthy = database and fault is None and jobs.running
-        body = json.dumps(
-            {
-                "ok": healthy,
-                "heynow": "simulator" if self.runtime.simulator else "remote",
-                "jobs": jobs.running,
-                "database": "ok" if database and fault is None else (fault or "unreadable"),
-                "schema_version": store.schema_version,
-            }
-        ).encode()
-        start_response(
-            "200 OK" if healthy else "503 Service Unavailable",
-            [("Content-Type", "application/json")],
-        )
-        return [body]

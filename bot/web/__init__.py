@@ -1,4 +1,4 @@
-"""The app's HTTP defences, in front of Bolt: see guard."""
+"""The app's HTTP face: the router (/slack/events, /healthz) and the guard in front of Bolt."""
 
 from bot.web.guard import MAX_BODY_BYTES, SlackGuard
 
