@@ -27,10 +27,12 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SendResult:
     """What became of a claimed send. `recorded` is False when Hey Now answered but the
-    database could not take the answer: the worker must then tell the sender directly."""
+    database could not take the answer: the worker then tells the sender directly, and
+    `record` tries again while the lease lasts."""
 
     state: SendState
     hey_id: str | None = None
+    error: HeyNowError | None = None
     recorded: bool = True
 
 
@@ -95,29 +97,42 @@ class Sending:
                 ref, message.client_id, message.text, validate=bool(message.validate)
             )
         except DeliveryUnknown as exc:
-            return self._failed(message, owner, SendState.UNKNOWN, exc, SenderNotice.UNKNOWN)
+            return self.record(message, owner, SendResult(SendState.UNKNOWN, error=exc))
         except HeyNowError as exc:
-            return self._failed(message, owner, SendState.REJECTED, exc, SenderNotice.REJECTED)
-        now = self.clock()
+            return self.record(message, owner, SendResult(SendState.REJECTED, error=exc))
+        return self.record(message, owner, SendResult(SendState.SENT, hey_id))
+
+    def record(self, message: Message, owner: str, result: SendResult) -> SendResult:
+        """Write what Hey Now answered, with what it owes the channel or the sender."""
         try:
-            kept = self.store.messages.mark_sent(
-                message,
-                owner,
-                hey_id,
-                now,
-                first_poll_at=now + self.first_poll_seconds,
-                announce_at=now + self.name_wait_seconds,
-            )
+            if result.state is SendState.SENT and result.hey_id:
+                self._record_sent(message, owner, result.hey_id)
+            elif result.error is not None:
+                self._record_failed(message, owner, result.state, result.error)
         except StorageUnavailable:
             logger.error(
-                "Message #%s reached Hey Now (%s) but could not be recorded", message.id, hey_id
+                "Send #%s (%s, %s) could not be recorded: the database is failing",
+                message.id,
+                result.state,
+                result.hey_id or type(result.error).__name__,
             )
-            return SendResult(SendState.SENT, hey_id, recorded=False)
+            return SendResult(result.state, result.hey_id, result.error, recorded=False)
+        return SendResult(result.state, result.hey_id, result.error)
+
+    def _record_sent(self, message: Message, owner: str, hey_id: str) -> None:
+        now = self.clock()
+        kept = self.store.messages.mark_sent(
+            message,
+            owner,
+            hey_id,
+            now,
+            first_poll_at=now + self.first_poll_seconds,
+            announce_at=now + self.name_wait_seconds,
+        )
         if not kept:
             logger.warning("Message #%s was sent after its lease ran out", message.id)
-            return SendResult(SendState.SENT, hey_id)
+            return
         self._announce(message)
-        return SendResult(SendState.SENT, hey_id)
 
     def _announce(self, message: Message) -> None:
         """Name the client in the channel post, then let it go (a failure here only means an
@@ -129,20 +144,12 @@ class Sending:
             logger.warning("Could not name the client of #%s: the database is failing", message.id)
         self._wake_outbox()
 
-    def _failed(
-        self,
-        message: Message,
-        owner: str,
-        state: SendState,
-        error: HeyNowError,
-        notice: SenderNotice,
-    ) -> SendResult:
+    def _record_failed(
+        self, message: Message, owner: str, state: SendState, error: HeyNowError
+    ) -> None:
         logger.info("Send #%s: %s (%s)", message.id, state, type(error).__name__)
-        try:
-            self.store.messages.mark_failed(
-                message, owner, state, str(error), self.clock(), notice, failure_params(error)
-            )
-        except StorageUnavailable:
-            return SendResult(state, recorded=False)
+        notice = SenderNotice.UNKNOWN if state is SendState.UNKNOWN else SenderNotice.REJECTED
+        self.store.messages.mark_failed(
+            message, owner, state, str(error), self.clock(), notice, failure_params(error)
+        )
         self._wake_outbox()
-        return SendResult(state)

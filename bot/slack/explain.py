@@ -88,9 +88,9 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
         return f"{DeliveryUnknown.user_message} ({ref} to {who})"
     if notice is SenderNotice.INTERRUPTED:
         return (
-            f"The app stopped while Hey Now was answering your message {ref} to {who}, so it may "
-            "or may not have gone out. It is recorded as *unknown*; check with the client before "
-            "sending it again."
+            f"The app lost track of your message {ref} to {who} while Hey Now was answering (it "
+            "stopped, or could not record the answer), so it may or may not have gone out. It is "
+            "recorded as *unknown*; check with the client before sending it again."
         )
     if notice is SenderNotice.EXPIRED:
         return (
@@ -114,8 +114,9 @@ def unrecorded_note(message: Message, state: str, hey_id: str | None) -> str:
     if hey_id:
         return (
             f"Your message to {who} *reached Hey Now* (idMessageHey `{escape(hey_id)}`), but the "
-            "app could not record it (its database is failing), so its delivery will not be "
-            "followed here. Do not send it again; tell an admin."
+            "app could not record it just now (its database is failing). Do not send it again. "
+            "If the database recovers within a minute, its channel post and delivery updates "
+            "follow as usual; otherwise tell an admin."
         )
     if state == "unknown":
         return (
