@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from tests.listeners.harness import settled, wait_for
@@ -66,7 +69,24 @@ def test_a_text_at_the_channels_limit_is_taken(slack, db):
     assert len(db.messages()) == 1
 
 
-def test_a_send_is_recorded_before_the_ack_and_posted_once(slack, sim, db, runtime):
+class SlowDisk:
+    """The app's connection on a disk that takes 50 ms to take the intake insert."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if sql.lstrip().startswith("INSERT INTO messages"):
+            threading.Event().wait(0.05)
+        return self._real.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_a_send_is_recorded_before_the_ack_and_posted_once(slack, sim, db, runtime, monkeypatch):
+    storage = runtime.store._db  # noqa: SLF001 (a slow disk under the one connection)
+    monkeypatch.setattr(storage, "db", SlowDisk(storage.db))
     ack = slack.command("send 091000001 Your order is ready")
     rows = db.messages()  # read at once: the ack must not come before the record
     assert ack.status == 200

@@ -67,3 +67,13 @@ def test_a_form_corrected_after_a_field_error_sends(slack, sim, db, runtime):
     wait_for(lambda: settled(runtime))
     assert [r["client_id"] for r in db.messages()] == ["59891000002"]
     assert len(sim.sends("corrected")) == 1
+
+
+def test_a_form_edited_after_its_answer_was_lost_sends_the_edit_too(slack, sim, db):
+    """Slack keeps the modal open when the app's answer does not arrive: the person may edit
+    it and submit again (same view id and hash, new values), which is a new message."""
+    form = opened_form(slack)
+    slack.submit(form, form_values("091000002", "first words"))
+    slack.submit(form, form_values("091000002", "edited words"))
+    wait_for(lambda: sim.sends("first words") and sim.sends("edited words"))
+    assert [r["text"] for r in db.messages()] == ["first words", "edited words"]
