@@ -38,6 +38,7 @@ BOT_TOKEN = "xoxb-listener-tests"
 TEAM = "T0LISTEN"
 OTHER_TEAM = "T0OTHER"
 APP_ID = "A0LISTEN"
+EVIL_CLIENT = "59891000066"  # named `<!channel>` / `Eve & <@U0BOSS>`
 TWITTER = "3:1460000000000000001"  # 34 contacts in the test world: three agenda pages
 # Calls whose Block Kit payload Slack would check.
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
@@ -64,10 +65,13 @@ def app_env(slack_url: str, database: Path, **extra: str) -> dict[str, str]:
 
 
 def listener_world() -> dict[str, Any]:
-    """The demo world, with statuses that stay put unless a test moves them, and a Twitter
-    agenda of 34 contacts (three pages of 15)."""
+    """The demo world, with statuses that stay put unless a test moves them, a contact whose
+    name tries to ping everyone, and a Twitter agenda of 34 contacts (three pages of 15)."""
     world = copy.deepcopy(load_config())
     world["status_step_seconds"] = 100_000
+    world["platforms"][0]["contacts"].append(
+        {"client_id": EVIL_CLIENT, "first_name": "<!channel>", "last_name": "Eve & <@U0BOSS>"}
+    )
     twitter = next(p for p in world["platforms"] if p["channel"] == 3)
     twitter["contacts"] += [
         {"client_id": f"16000000000000000{n:02d}", "first_name": f"Cliente {n:02d}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.listeners.harness import settled, wait_for
@@ -104,6 +105,22 @@ def test_a_send_is_recorded_before_the_ack_and_posted_once(slack, sim, db, runti
     )
     assert "> Your order is ready" in post["blocks"][0]["text"]["text"]
     assert [s["query"] for s in sim.sends("Your order is ready")] == [{"contactValidation": "true"}]
+
+
+def test_the_channel_post_follows_the_status(slack, sim, runtime):
+    slack.command("send 091000001 follow me")
+    post = wait_for(slack.posts)[0]
+    hey_id = wait_for(lambda: [m for m in sim.messages() if m["text"] == "follow me"])[0]["id"]
+    httpx.post(f"{sim.url}/_sim/messages/{hey_id}/status", json={"status": "RU"}).raise_for_status()
+    updated = wait_for(
+        lambda: [c.body for c in slack.calls("chat.update") if c.body["channel"] == slack.channel]
+    )[-1]
+    assert "Delivered (two ticks" in updated["blocks"][1]["elements"][0]["text"]
+    assert post["blocks"][0] == updated["blocks"][0]
+    reply = wait_for(
+        lambda: [c.body for c in slack.calls("chat.postMessage") if c.body.get("thread_ts")]
+    )[0]
+    assert reply["text"].startswith(":heavy_check_mark::heavy_check_mark: Delivered to Ana Pérez")
 
 
 def test_no_validate_reaches_hey_now(slack, sim, runtime):

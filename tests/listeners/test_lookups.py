@@ -9,7 +9,7 @@ import httpx
 from bot.domain.records import Message
 from bot.heynow import PlatformRef
 from bot.slack.explain import OOPS
-from tests.listeners.harness import OTHER_TEAM, TWITTER, wait_for
+from tests.listeners.harness import EVIL_CLIENT, OTHER_TEAM, TWITTER, wait_for
 
 
 def sent(slack, runtime, text: str, client: str = "091000002", **command) -> Message:
@@ -88,6 +88,13 @@ def test_contact_card_shows_the_profile_picture(slack):
     ack = slack.command("contact 2:104857600123456 2458811223344556")
     card = slack.response(ack.ref)
     assert card["blocks"][0]["accessory"]["image_url"] == "https://example.com/martin.png"
+
+
+def test_a_contact_named_like_a_mention_pings_nobody(slack):
+    ack = slack.command(f"contact {EVIL_CLIENT}")
+    card = json.dumps(slack.response(ack.ref)["blocks"])
+    assert "&lt;!channel&gt;" in card and "Eve &amp; &lt;@U0BOSS&gt;" in card
+    assert "<!channel>" not in card and "<@U0BOSS>" not in card
 
 
 def test_contact_not_in_the_agenda(slack):
