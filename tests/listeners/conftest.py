@@ -1,7 +1,8 @@
 """Fixtures: a stand-in Slack on loopback, the real Runtime on it, and Slack's side of the app.
 
 - `standin`: the SlackStandIn, served in a thread (`standin.url`).
-- `make_runtime(**env)`: build and start a Runtime (more settings in `env`); closed after the test.
+- `make_runtime(database="app.db", start=True, **env)`: build a Runtime (more settings in `env`)
+  and start its jobs; closed after the test.
 - `runtime`: one Runtime built by make_runtime().
 - `slack`: harness.Slack for `runtime`: signs and dispatches, reads the stand-in's calls.
 - `sim`: the embedded simulator's /_sim/ controls; `db`: the database, read from outside.
@@ -49,7 +50,7 @@ def make_runtime(tmp_path: Path, standin: SlackStandIn) -> Iterator[Callable[...
     world.write_text(json.dumps(listener_world()))
     started: list[Runtime] = []
 
-    def make(database: str = "app.db", **env: str) -> Runtime:
+    def make(database: str = "app.db", *, start: bool = True, **env: str) -> Runtime:
         settings = load_settings(
             app_env(
                 standin.url,  # type: ignore[attr-defined]
@@ -61,7 +62,8 @@ def make_runtime(tmp_path: Path, standin: SlackStandIn) -> Iterator[Callable[...
         )
         runtime = build_runtime(settings)
         started.append(runtime)
-        runtime.start()
+        if start:
+            runtime.start()
         return runtime
 
     yield make
