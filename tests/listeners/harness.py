@@ -191,7 +191,13 @@ class Sim:
         return httpx.get(self.url + "/_sim/messages").json()
 
     def fault(self, **fault: Any) -> None:
+        """The next request(s) matching method/path answer `status` or come `delay` late."""
         httpx.post(self.url + "/_sim/faults", json=fault).raise_for_status()
+
+    def force_status(self, hey_id: str, status: str) -> None:
+        """Move a message Hey Now holds to `?`, `RS`, `RU` or `LU`."""
+        url = f"{self.url}/_sim/messages/{hey_id}/status"
+        httpx.post(url, json={"status": status}).raise_for_status()
 
     def sends(self, text: str | None = None) -> list[dict[str, Any]]:
         """The send requests Hey Now received (with this text)."""

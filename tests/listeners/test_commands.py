@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.listeners.harness import settled, wait_for
@@ -111,7 +110,7 @@ def test_the_channel_post_follows_the_status(slack, sim, runtime):
     slack.command("send 091000001 follow me")
     post = wait_for(slack.posts)[0]
     hey_id = wait_for(lambda: [m for m in sim.messages() if m["text"] == "follow me"])[0]["id"]
-    httpx.post(f"{sim.url}/_sim/messages/{hey_id}/status", json={"status": "RU"}).raise_for_status()
+    sim.force_status(hey_id, "RU")
     updated = wait_for(
         lambda: [c.body for c in slack.calls("chat.update") if c.body["channel"] == slack.channel]
     )[-1]
@@ -142,3 +141,13 @@ def test_send_alone_opens_the_form(slack):
     assert view["private_metadata"] == f'{{"channel": "{slack.channel}"}}'
     platform = view["blocks"][0]["element"]
     assert platform["initial_value"] == "1:59899000001"
+
+
+def test_a_send_hey_now_fails_is_told_where_it_was_typed(slack, sim):
+    sim.fault(method="POST", path="/api/message/", status=500)
+    ack = slack.command("send 091000001 did it go?")
+    assert "Sending to 59891000001" in ack.text
+    note = slack.response(ack.ref)
+    assert note["response_type"] == "ephemeral"
+    assert "may or may not have gone out" in note["text"] and "*unknown*" in note["text"]
+    assert slack.posts() == []

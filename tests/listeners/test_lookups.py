@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
 from bot.domain.records import Message
 from bot.heynow import PlatformRef
 from bot.slack.explain import OOPS
@@ -24,12 +22,6 @@ def sent(slack, runtime, text: str, client: str = "091000002", **command) -> Mes
     return wait_for(taken)
 
 
-def force_status(sim, hey_id: str, status: str) -> None:
-    httpx.post(
-        f"{sim.url}/_sim/messages/{hey_id}/status", json={"status": status}
-    ).raise_for_status()
-
-
 def test_status_of_one_of_ours_by_number_and_by_hey_id(slack, runtime):
     message = sent(slack, runtime, "status check")
     for typed in (f"#{message.id}", str(message.id), message.id_message_hey):
@@ -41,7 +33,7 @@ def test_status_of_one_of_ours_by_number_and_by_hey_id(slack, runtime):
 
 def test_status_follows_hey_now(slack, runtime, sim):
     message = sent(slack, runtime, "read me")
-    force_status(sim, message.id_message_hey, "LU")
+    sim.force_status(message.id_message_hey, "LU")
     assert "Read (blue ticks)" in slack.answer(f"status #{message.id}")
 
 
