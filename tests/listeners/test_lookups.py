@@ -1,0 +1,149 @@
+"""status, history, contact and agenda: acked at once, answered through response_url."""
+
+from __future__ import annotations
+
+import json
+
+from bot.domain.records import Message
+from bot.heynow import PlatformRef
+from bot.slack.explain import OOPS
+from tests.listeners.harness import EVIL_CLIENT, OTHER_TEAM, TWITTER, wait_for
+
+
+def sent(slack, runtime, text: str, client: str = "091000002", **command) -> Message:
+    """Send and wait until Hey Now took it; the message as stored."""
+    ack = slack.command(f"send {client} {text}", **command)
+    assert "Sending to" in ack.text, ack.text
+
+    def taken() -> Message | None:
+        rows = runtime.store.messages.recent_for_user(command.get("team", slack.team), slack.user)
+        return next((m for m in rows if m.text == text and m.send_state == "sent"), None)
+
+    return wait_for(taken)
+
+
+def test_status_of_one_of_ours_by_number_and_by_hey_id(slack, runtime):
+    message = sent(slack, runtime, "status check")
+    for typed in (f"#{message.id}", str(message.id), message.id_message_hey):
+        said = slack.answer(f"status {typed}")
+        assert "*Bruno Díaz* (59891000002) through WhatsApp 59899000001" in said
+        assert "Sent to Hey Now, status not known yet" in said
+        assert f"#{message.id} · idMessageHey `{message.id_message_hey}`" in said
+
+
+def test_status_follows_hey_now(slack, runtime, sim):
+    message = sent(slack, runtime, "read me")
+    sim.force_status(message.id_message_hey, "LU")
+    assert "Read (blue ticks)" in slack.answer(f"status #{message.id}")
+
+
+def test_status_of_another_teams_number_is_no_message_of_this_app(slack, runtime):
+    theirs = sent(slack, runtime, "from elsewhere", team=OTHER_TEAM)
+    said = slack.answer(f"status #{theirs.id}")
+    assert f"There is no message #{theirs.id} of this app." in said
+    assert "Bruno" not in said and "from elsewhere" not in said
+
+
+def test_status_of_an_unknown_number(slack):
+    assert "There is no message #999999 of this app." in slack.answer("status #999999")
+
+
+def test_status_by_platform_of_any_message(slack, runtime):
+    ref = PlatformRef.parse("1:59899000001")
+    hey_id = runtime.heynow.send_message(ref, "59891000004", "not from Slack")
+    said = slack.answer(f"status 1:59899000001 {hey_id}")
+    assert f"Message `{hey_id}` on WhatsApp 59899000001:" in said
+    assert "Sent to Hey Now, status not known yet" in said
+
+
+def test_status_by_platform_of_a_message_hey_now_does_not_know(slack):
+    said = slack.answer("status 1:59899000001 no-such-message")
+    assert "Hey Now knows no message `no-such-message` on WhatsApp 59899000001" in said
+
+
+def test_history_lists_the_callers_last_messages_of_this_team(slack, runtime):
+    assert "You have not sent any message yet" in slack.answer("history")
+    mine = sent(slack, runtime, "first of mine")
+    sent(slack, runtime, "same person, other team", team=OTHER_TEAM)
+    listed = slack.answer("status")
+    assert f"`#{mine.id}`" in listed and "first of mine" in listed
+    assert "other team" not in listed
+    assert listed == slack.answer("history")
+
+
+def test_contact_in_the_agenda(slack):
+    card = slack.answer("contact +59891000005")
+    assert "Lucía Rodríguez" in card and "`59891000005`" in card and "Time zone" in card
+
+
+def test_contact_card_shows_the_profile_picture(slack):
+    ack = slack.command("contact 2:104857600123456 2458811223344556")
+    card = slack.response(ack.ref)
+    assert card["blocks"][0]["accessory"]["image_url"] == "https://example.com/martin.png"
+
+
+def test_a_contact_named_like_a_mention_pings_nobody(slack):
+    ack = slack.command(f"contact {EVIL_CLIENT}")
+    card = json.dumps(slack.response(ack.ref)["blocks"])
+    assert "&lt;!channel&gt;" in card and "Eve &amp; &lt;@U0BOSS&gt;" in card
+    assert "<!channel>" not in card and "<@U0BOSS>" not in card
+
+
+def test_contact_not_in_the_agenda(slack):
+    said = slack.answer("contact 091999999")
+    assert "091999999 is not in the agenda of WhatsApp 59899000001: they never wrote to it" in said
+
+
+def test_contact_of_another_accounts_platform(slack):
+    said = slack.answer("contact 1:59899000009 59891000001")
+    assert "WhatsApp 59899000009 does not belong to this app's Hey Now account" in said
+
+
+def test_agenda_search_is_accent_and_case_blind(slack):
+    shown = slack.answer("agenda PEREZ")
+    assert "Ana Pérez" in shown and "Bruno" not in shown and "1 contact" in shown
+    assert "No contact matching “nobody-like-this”" in slack.answer("agenda nobody-like-this")
+
+
+def test_a_failing_look_up_is_answered_in_plain_words(slack, monkeypatch, caplog):
+    from bot.services.lookups import Lookups
+
+    def broken(self, team_id, user_id):
+        raise RuntimeError("a bug in history")
+
+    monkeypatch.setattr(Lookups, "history", broken)
+    assert OOPS in slack.answer("history")
+    failed = [r for r in caplog.records if r.getMessage() == "/heynow history failed"]
+    assert failed and failed[0].exc_info
+
+
+def agenda_button(body: dict, action_id: str) -> dict:
+    buttons = body["blocks"][-1]["elements"]
+    return next(b for b in buttons if b["action_id"] == action_id)
+
+
+def test_agenda_pages_turn_with_the_buttons_and_hey_now_is_asked_once(slack, sim):
+    ack = slack.command(f"agenda {TWITTER}")
+    first = slack.response(ack.ref)
+    assert "34 contacts" in json.dumps(first) and "Page 1 of 3" in json.dumps(first)
+    assert [b["action_id"] for b in first["blocks"][-1]["elements"]] == ["agenda_page_next"]
+
+    two = slack.click(agenda_button(first, "agenda_page_next"), block_id="agenda_pages")
+    assert two.status == 200 and two.body == ""
+    second = slack.response(two.ref)
+    assert second["replace_original"] is True
+    assert "Page 2 of 3" in json.dumps(second)
+    shown = json.dumps(second, ensure_ascii=False)
+    assert "Cliente 16" in shown and "Cliente 30" in shown and "Cliente 15" not in shown
+
+    three = slack.click(agenda_button(second, "agenda_page_next"), block_id="agenda_pages")
+    third = slack.response(three.ref)
+    assert "Page 3 of 3" in json.dumps(third)
+    assert "Valentina Núñez" in json.dumps(third, ensure_ascii=False)
+    assert [b["action_id"] for b in third["blocks"][-1]["elements"]] == ["agenda_page_prev"]
+
+    back = slack.click(agenda_button(third, "agenda_page_prev"), block_id="agenda_pages")
+    assert "Page 2 of 3" in json.dumps(slack.response(back.ref))
+
+    downloads = [r for r in sim.requests() if r["path"] == "/api/contact/3/1460000000000000001"]
+    assert len(downloads) == 1
