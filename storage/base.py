@@ -36,12 +36,13 @@ class Db:
     @contextmanager
     def write(self) -> Iterator[Database]:
         with self.lock:
+            changes_before = self.db.conn.total_changes
             try:
                 self.db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self.db
                 except BaseException:
-                    self.db.execute("ROLLBACK")
+                    self._rollback_quietly()  # SQLite may have rolled back already (SQLITE_FULL)
                     raise
                 self.db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -52,8 +53,10 @@ class Db:
                     logger.error("The database cannot be written: %s", exc)
                 self.write_fault = str(exc)
                 raise StorageUnavailable(str(exc)) from exc
-            if self.write_fault is not None:
-                logger.warning("The database can be written again")
+            if self.write_fault is not None and self.db.conn.total_changes != changes_before:
+                logger.warning(
+                    "The database can be written again"
+                )  # a real write, not an idle claim
                 self.write_fault = None
 
     def _rollback_quietly(self) -> None:

@@ -26,6 +26,10 @@ STORAGE_DOWN = (
     "The app cannot record requests right now (its database is failing), so nothing was "
     "sent. Try again in a few minutes, and tell an admin."
 )
+FORM_UNAVAILABLE = (
+    "Slack would not open the form just now. Try again, or type the message directly: "
+    "`/heynow send CLIENT TEXT`."
+)
 OUT_OF_DATE = "This button is out of date. Run the command again to get a fresh one."
 
 

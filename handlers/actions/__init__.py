@@ -15,11 +15,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.heynow import HeyNowError
-from bot.services.inputs import InputError, Inputs
+from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
 from bot.slack.explain import OUT_OF_DATE, explain
-from bot.slack.forms import send_form
+from handlers.commands import open_form
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +66,9 @@ def show_agenda_page(lookups: Lookups, action: dict[str, Any], respond: Respond)
     respond(replace_original=True, text="Agenda", blocks=body)
 
 
-def open_send_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def open_send_form(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     ack()
-    inputs: Inputs = context["inputs"]
     channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-    client.views_open(
-        trigger_id=body["trigger_id"], view=send_form(inputs.default_platform, channel)
-    )
+    open_form(client, respond, body["trigger_id"], context["inputs"], channel)

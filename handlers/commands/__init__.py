@@ -11,13 +11,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.heynow import HeyNowError, PlatformRef
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.lookups import Lookups
 from bot.services.sending import Sending
 from bot.slack import render
-from bot.slack.explain import OOPS, STORAGE_DOWN, explain
+from bot.slack.explain import FORM_UNAVAILABLE, OOPS, STORAGE_DOWN, explain
 from bot.slack.forms import help_blocks, send_form
 from handlers.commands import grammar
 from storage import StorageUnavailable
@@ -42,15 +43,26 @@ def heynow_command(
         ack(text="How to use /heynow", blocks=help_blocks(inputs.default_platform))
     elif isinstance(parsed, grammar.OpenSendForm):
         ack()
-        client.views_open(
-            trigger_id=command["trigger_id"],
-            view=send_form(inputs.default_platform, command["channel_id"]),
-        )
+        open_form(client, respond, command["trigger_id"], inputs, command["channel_id"])
     elif isinstance(parsed, grammar.Send):
         send(parsed, ack, command, context)
     else:
         ack()
         context["lookup_pool"].submit(look_up, parsed, command, respond, context["lookups"])
+
+
+def open_form(
+    client: WebClient, respond: Respond, trigger_id: str, inputs: Inputs, channel: str
+) -> None:
+    """Open the send form; if Slack will not (a trigger past its 3 s, Slack down), say so
+    instead of raising after the ack (Bolt would then lose the ack: bolt-python 1.30)."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=send_form(inputs.default_platform, channel))
+    except SlackApiError as exc:
+        logger.warning("views.open failed: %s", exc.response.get("error"))
+        respond(
+            text=FORM_UNAVAILABLE, blocks=render.error(FORM_UNAVAILABLE), response_type="ephemeral"
+        )
 
 
 def origin_of(command: dict[str, Any]) -> SlackOrigin:

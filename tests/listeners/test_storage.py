@@ -33,7 +33,9 @@ class FullAtIntake:
     def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
         if sql.lstrip().startswith("INSERT INTO messages"):
             self.refused += 1
-            raise sqlite3.OperationalError("database or disk is full")
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite sets it
+            raise error
         result = self._real.execute(sql, *args, **kwargs)
         if sql == "COMMIT":
             self.commits += 1
