@@ -177,19 +177,12 @@ def build_runtime(settings: Settings) -> Runtime:
         sending, owner=owner, lease_seconds=4 * heynow_call + 30, unrecorded=tell_unrecorded
     )
     priority = AckPriority()
-    send_loop = ClaimLoop(
-        "send",
-        queue.step,
-        threads=SEND_WORKERS,
-        idle_seconds=1.0,
-        before_step=priority.wait_for_quiet,
-    )
-    outbox_loop = ClaimLoop(
-        "outbox",
-        poster.step,
-        threads=POSTERS,
-        idle_seconds=0.5,
-        before_step=priority.wait_for_quiet,
+    send_loop, outbox_loop = (
+        ClaimLoop(name, step, threads=n, idle_seconds=idle, before_step=priority.wait_for_quiet)
+        for name, step, n, idle in (
+            ("send", queue.step, SEND_WORKERS, 1.0),
+            ("outbox", poster.step, POSTERS, 0.5),
+        )
     )
     wake_sends.attach(send_loop.wake)
     wake_outbox.attach(outbox_loop.wake)

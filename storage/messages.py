@@ -155,13 +155,7 @@ class Messages:
                 for m in cut_off
                 if (m.lease_expires or 0) <= now or owner_gone(m.lease_owner or "")
             ]
-            for message in cut_off:
-                db.execute(
-                    "UPDATE messages SET send_state = 'unknown', error = 'the app stopped while "
-                    "Hey Now was answering', lease_owner = NULL, lease_expires = NULL WHERE id = ?",
-                    [message.id],
-                )
-                owe(db, sender_notice(message, SenderNotice.INTERRUPTED, now))
+            _close(db, cut_off, SendState.UNKNOWN, SenderNotice.INTERRUPTED, now)
             stale: list[Message] = []
             if queued_before is not None:
                 stale = [
@@ -171,13 +165,7 @@ class Messages:
                         [queued_before],
                     )
                 ]
-            for message in stale:
-                db.execute(
-                    "UPDATE messages SET send_state = 'expired', error = 'not sent: the app "
-                    "stopped first' WHERE id = ? AND send_state = 'queued'",
-                    [message.id],
-                )
-                owe(db, sender_notice(message, SenderNotice.EXPIRED, now))
+            _close(db, stale, SendState.EXPIRED, SenderNotice.EXPIRED, now)
         return Recovered(interrupted=len(cut_off), expired=len(stale))
 
     def queued_count(self) -> int:
@@ -253,6 +241,25 @@ class Messages:
             owed = make(Message.from_row(row)) if row else None
             if owed is not None:
                 owe(db, owed)
+
+
+CLOSED_BECAUSE = {
+    SendState.UNKNOWN: "the app lost its lease while Hey Now was answering",
+    SendState.EXPIRED: "not sent: the app stopped first",
+}
+
+
+def _close(
+    db: Any, messages: list[Message], state: SendState, notice: SenderNotice, now: float
+) -> None:
+    """End sends a dead worker left, each with its note to the sender."""
+    for message in messages:
+        db.execute(
+            "UPDATE messages SET send_state = ?, error = ?, lease_owner = NULL, "
+            "lease_expires = NULL WHERE id = ?",
+            [state.value, CLOSED_BECAUSE[state], message.id],
+        )
+        owe(db, sender_notice(message, notice, now))
 
 
 def _update(db: Any, message_id: int, changes: dict[str, Any]) -> None:

@@ -1,27 +1,15 @@
-import copy
-
 import pytest
 
 from bot.httpserver import start_in_thread
 from bot.local.standin import SlackStandIn
-from bot.simulator import load_config
-from tests.e2e.harness import BOT_TOKEN, AppProcess, SimulatorProcess, SlackUser, app_env
-
-EVIL_CLIENT = "59891000066"
-
-
-def simulator_world() -> dict:
-    """The demo world, plus a contact whose name tries to ping everyone and a 33-contact agenda."""
-    world = copy.deepcopy(load_config())
-    world["platforms"][0]["contacts"].append(
-        {"client_id": EVIL_CLIENT, "first_name": "<!channel>", "last_name": "Eve & <@U0BOSS>"}
-    )
-    twitter = next(p for p in world["platforms"] if p["channel"] == 3)
-    twitter["contacts"] += [
-        {"client_id": f"16000000000000000{n:02d}", "first_name": f"Cliente {n:02d}"}
-        for n in range(1, 33)
-    ]
-    return world
+from tests.e2e.harness import (
+    BOT_TOKEN,
+    AppProcess,
+    SimulatorProcess,
+    SlackUser,
+    app_env,
+    demo_world,
+)
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +28,7 @@ def slack():
 
 @pytest.fixture(scope="session")
 def sim(workdir):
-    process = SimulatorProcess(workdir, simulator_world(), step_seconds=0.3)
+    process = SimulatorProcess(workdir, demo_world(), step_seconds=0.3)
     yield process
     process.stop()
 

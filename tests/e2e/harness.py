@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -18,11 +19,31 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.simulator import load_config
+
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "e2e-signing-secret"
 ACK_SECONDS: list[float] = []  # every accepted request's answer time, reported after the run
 BOT_TOKEN = "xoxb-e2e-token"
 TEAM = "T0E2E"
+
+
+EVIL_CLIENT = "59891000066"
+
+
+def demo_world(twitter_contacts: int = 33) -> dict[str, Any]:
+    """The demo world, plus a contact whose name tries to ping everyone and a Twitter agenda of
+    `twitter_contacts` (more than a page of 15)."""
+    world = copy.deepcopy(load_config())
+    world["platforms"][0]["contacts"].append(
+        {"client_id": EVIL_CLIENT, "first_name": "<!channel>", "last_name": "Eve & <@U0BOSS>"}
+    )
+    twitter = next(p for p in world["platforms"] if p["channel"] == 3)
+    twitter["contacts"] += [
+        {"client_id": f"16000000000000000{n:02d}", "first_name": f"Cliente {n:02d}"}
+        for n in range(1, twitter_contacts)
+    ]
+    return world
 
 
 def free_port() -> int:

@@ -2,8 +2,7 @@
 
 import time
 
-from tests.e2e.conftest import EVIL_CLIENT
-from tests.e2e.harness import wait_for
+from tests.e2e.harness import EVIL_CLIENT, wait_for
 from tests.e2e.slackview import ack_text, channel_posts, replies_to, thread_replies, updates_in
 
 

@@ -10,7 +10,6 @@ response_url answer, a view) is validated with slack_sdk's model classes.
 
 from __future__ import annotations
 
-import copy
 import json
 import sqlite3
 import time
@@ -31,14 +30,14 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import Runtime
 from bot.local.console import as_text
 from bot.local.standin import SlackCall, SlackStandIn
-from bot.simulator import load_config
+from tests.e2e.harness import demo_world
+from tests.e2e.harness import wait_for as e2e_wait_for
 
 SIGNING_SECRET = "listener-tests-signing-secret"
 BOT_TOKEN = "xoxb-listener-tests"
 TEAM = "T0LISTEN"
 OTHER_TEAM = "T0OTHER"
 APP_ID = "A0LISTEN"
-EVIL_CLIENT = "59891000066"  # named `<!channel>` / `Eve & <@U0BOSS>`
 TWITTER = "3:1460000000000000001"  # 34 contacts in the test world: three agenda pages
 # Calls whose Block Kit payload Slack would check.
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
@@ -67,29 +66,14 @@ def app_env(slack_url: str, database: Path, **extra: str) -> dict[str, str]:
 def listener_world() -> dict[str, Any]:
     """The demo world, with statuses that stay put unless a test moves them, a contact whose
     name tries to ping everyone, and a Twitter agenda of 34 contacts (three pages of 15)."""
-    world = copy.deepcopy(load_config())
+    world = demo_world(twitter_contacts=34)
     world["status_step_seconds"] = 100_000
-    world["platforms"][0]["contacts"].append(
-        {"client_id": EVIL_CLIENT, "first_name": "<!channel>", "last_name": "Eve & <@U0BOSS>"}
-    )
-    twitter = next(p for p in world["platforms"] if p["channel"] == 3)
-    twitter["contacts"] += [
-        {"client_id": f"16000000000000000{n:02d}", "first_name": f"Cliente {n:02d}"}
-        for n in range(1, 34)
-    ]
     return world
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
-    """Poll until `check()` is truthy and return its value; AssertionError at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {check}")
-        time.sleep(interval)
+    """Poll until `check()` is truthy and return its value (fast polls: all is in-process)."""
+    return e2e_wait_for(check, timeout, interval)
 
 
 def new_trigger() -> str:

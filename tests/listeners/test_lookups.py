@@ -7,7 +7,8 @@ import json
 from bot.domain.records import Message
 from bot.heynow import PlatformRef
 from bot.slack.explain import OOPS
-from tests.listeners.harness import EVIL_CLIENT, OTHER_TEAM, TWITTER, wait_for
+from tests.e2e.harness import EVIL_CLIENT
+from tests.listeners.harness import OTHER_TEAM, TWITTER, wait_for
 
 
 def sent(slack, runtime, text: str, client: str = "091000002", **command) -> Message:
