@@ -178,7 +178,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     priority = AckPriority()
     send_loop, outbox_loop = (
-        ClaimLoop(name, step, threads=n, idle_seconds=idle, before_step=priority.wait_for_quiet)
+        ClaimLoop(name, step, threads=n, idle_seconds=idle, gate=priority.step)
         for name, step, n, idle in (
             ("send", queue.step, SEND_WORKERS, 1.0),
             ("outbox", poster.step, POSTERS, 0.5),

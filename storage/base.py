@@ -46,7 +46,7 @@ class Db:
                     raise
                 self.db.execute("COMMIT")
             except sqlite3.Error as exc:
-                if not is_storage_fault(exc):
+                if not (is_storage_fault(exc) or _busy(exc)):
                     raise
                 self._rollback_quietly()
                 if self.write_fault is None:
@@ -69,3 +69,8 @@ class Db:
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.db.query(sql, params))
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Another process held the write lock past busy_timeout: for now, nothing can be written."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY

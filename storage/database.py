@@ -71,6 +71,9 @@ class OpenedDatabase:
 
 
 FALLBACK_CHECKPOINT_PAGES = 10_000  # 40 MB of WAL
+# How long a write waits for another process's: under Slack's 3 s for an ack, so that a send
+# recorded late is answered "nothing was sent, try again" instead of being acked too late.
+BUSY_TIMEOUT_MS = 2000
 
 
 def open_database(path: str | Path) -> OpenedDatabase:
@@ -88,7 +91,7 @@ def open_database(path: str | Path) -> OpenedDatabase:
             os.close(os.open(name, os.O_RDWR | os.O_CREAT, 0o600))  # before SQLite creates it 0644
         conn = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
         db = Database(conn)
-        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _check_intact(db, name)
         _refuse_newer(db, name)
         if on_disk:

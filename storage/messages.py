@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import SenderNotice, SendState
-from bot.domain.owed import Owed, announce, reply, sender_notice, status_line
+from bot.domain.owed import Owed, announce, message_topic, reply, sender_notice, status_line
 from bot.domain.records import Message
 from bot.domain.tracking import Transition
 from storage.base import Db
@@ -91,17 +91,24 @@ class Messages:
         announce_at: float,
     ) -> bool:
         """Hey Now took it: follow it, and owe its channel post (held until `announce_at`, by
-        when the client's name is known: a crash before that still posts it, unnamed)."""
+        when the client's name is known: a crash before that still posts it, unnamed).
+
+        An answer that comes after its lease ran out still counts: the sweep had closed the
+        send as unknown, and Hey Now's answer says what really happened, so the sender is told
+        the correction."""
         with self._db.write() as db:
-            cursor = db.execute(
+            was = _holder_state(db, message.id, owner)
+            if was is None:
+                return False  # someone else decided it: leave it
+            db.execute(
                 "UPDATE messages SET send_state = 'sent', id_message_hey = ?, sent_at = ?, "
-                "next_poll_at = ?, lease_owner = NULL, lease_expires = NULL "
-                "WHERE id = ? AND send_state = 'sending' AND lease_owner = ?",
-                [hey_id, now, first_poll_at, message.id, owner],
+                "next_poll_at = ?, error = NULL, lease_owner = NULL, lease_expires = NULL "
+                "WHERE id = ?",
+                [hey_id, now, first_poll_at, message.id],
             )
-            if cursor.rowcount != 1:
-                return False  # the lease was lost (taken as cut off): its state is decided
             owe(db, announce(message, now, not_before=announce_at))
+            if was is SendState.UNKNOWN:
+                owe(db, sender_notice(message, SenderNotice.LATE_SENT, now))
         return True
 
     def name_and_announce(self, message_id: int, name: str | None, now: float) -> None:
@@ -109,9 +116,10 @@ class Messages:
         with self._db.write() as db:
             if name:
                 db.execute("UPDATE messages SET client_name = ? WHERE id = ?", [name, message_id])
-            db.execute(
-                "UPDATE outbox SET next_attempt_at = ? WHERE dedupe_key = ? AND state = 'due'",
-                [now, f"m{message_id}:announce"],
+            db.execute(  # the post, and what was owed behind it while it waited
+                "UPDATE outbox SET next_attempt_at = ? WHERE topic = ? AND state = 'due' "
+                "AND attempts = 0 AND next_attempt_at > ?",
+                [now, message_topic(message_id), now],
             )
 
     def mark_failed(
@@ -127,13 +135,14 @@ class Messages:
         """`rejected` (Hey Now said no) or `unknown` (the answer was lost), with the note owed
         to the sender, in one transaction."""
         with self._db.write() as db:
-            cursor = db.execute(
+            was = _holder_state(db, message.id, owner)
+            if was is None or (was is SendState.UNKNOWN and state is SendState.UNKNOWN):
+                return False  # decided elsewhere, or already told as unknown
+            db.execute(
                 "UPDATE messages SET send_state = ?, error = ?, lease_owner = NULL, "
-                "lease_expires = NULL WHERE id = ? AND send_state = 'sending' AND lease_owner = ?",
-                [state.value, error[:500], message.id, owner],
+                "lease_expires = NULL WHERE id = ?",
+                [state.value, error[:500], message.id],
             )
-            if cursor.rowcount != 1:
-                return False
             owe(db, sender_notice(message, notice, now, **params))
         return True
 
@@ -144,16 +153,16 @@ class Messages:
         unknown; `queued` ones older than `queued_before` are closed as never sent. Each sender
         is told. A lease is dead when it ran out, or its owner's process is gone."""
         with self._db.write() as db:
-            cut_off = [
+            in_flight = [
                 Message.from_row(r)
-                for r in db.query(
-                    "SELECT * FROM messages WHERE send_state = 'sending' AND lease_owner IS NOT NULL"
-                )
+                for r in db.query("SELECT * FROM messages WHERE send_state = 'sending'")
             ]
-            cut_off = [
+            cut_off = [  # no owner: left by a version that held sends in memory
                 m
-                for m in cut_off
-                if (m.lease_expires or 0) <= now or owner_gone(m.lease_owner or "")
+                for m in in_flight
+                if m.lease_owner is None
+                or (m.lease_expires or 0) <= now
+                or owner_gone(m.lease_owner)
             ]
             _close(db, cut_off, SendState.UNKNOWN, SenderNotice.INTERRUPTED, now)
             stale: list[Message] = []
@@ -247,6 +256,23 @@ CLOSED_BECAUSE = {
     SendState.UNKNOWN: "the app lost its lease while Hey Now was answering",
     SendState.EXPIRED: "not sent: the app stopped first",
 }
+
+
+def _holder_state(db: Any, message_id: int, owner: str) -> SendState | None:
+    """The send's state if `owner` may still write its outcome: it holds the lease, or the
+    sweep closed the send as unknown when that lease ran out. None otherwise."""
+    row = one(
+        db,
+        "SELECT send_state, lease_owner, error FROM messages WHERE id = ?",
+        [message_id],
+    )
+    if row is None:
+        return None
+    if row["send_state"] == SendState.SENDING and row["lease_owner"] == owner:
+        return SendState.SENDING
+    if row["send_state"] == SendState.UNKNOWN and row["error"] == CLOSED_BECAUSE[SendState.UNKNOWN]:
+        return SendState.UNKNOWN
+    return None
 
 
 def _close(

@@ -30,11 +30,16 @@ ORDER BY o.next_attempt_at LIMIT 1
 
 
 def owe(db: Database, owed: Owed) -> None:
-    """Add one owed call inside the caller's transaction; owing it again is a no-op."""
+    """Add one owed call inside the caller's transaction; owing it again is a no-op.
+
+    A row is never due before the rows ahead of it in its topic: then only a topic's first row
+    is ever due, and a claim skips the rows queued behind a backed-off first row by index."""
     db.execute(
         "INSERT INTO outbox (dedupe_key, kind, topic, message_id, channel, user, payload, state, "
         "attempts, next_attempt_at, created_at, maybe_posted) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'due', 0, ?, ?, 0) ON CONFLICT(dedupe_key) DO NOTHING",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'due', 0, MAX(?, COALESCE((SELECT MAX(next_attempt_at) "
+        "FROM outbox WHERE topic = ? AND state = 'due'), 0)), ?, 0) "
+        "ON CONFLICT(dedupe_key) DO NOTHING",
         [
             owed.dedupe_key,
             owed.kind.value,
@@ -44,6 +49,7 @@ def owe(db: Database, owed: Owed) -> None:
             owed.user,
             json.dumps(owed.payload),
             owed.next_attempt_at,
+            owed.topic,
             owed.at,
         ],
     )
@@ -67,9 +73,9 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET maybe_posted = CASE WHEN lease_owner IS NOT NULL THEN 1 "
                 "ELSE maybe_posted END, lease_owner = ?, lease_expires = ?, "
-                "attempts = attempts + 1, attempt_channel = COALESCE(attempt_channel, channel) "
-                "WHERE id = ?",
-                [owner, now + lease_seconds, found[0]],
+                "attempts = attempts + 1, attempt_channel = COALESCE(attempt_channel, channel), "
+                "first_tried_at = COALESCE(first_tried_at, ?) WHERE id = ?",
+                [owner, now + lease_seconds, now, found[0]],
             )
             record = one(db, "SELECT * FROM outbox WHERE id = ?", [found[0]])
             assert record is not None  # claimed inside this transaction
@@ -84,7 +90,6 @@ class Outbox:
     def posted(
         self,
         row: OutboxRow,
-        owner: str,
         channel: str | None,
         ts: str | None,
         now: float,
@@ -100,7 +105,7 @@ class Outbox:
                 "UPDATE outbox SET state = 'posted', posted_at = ?, posted_channel = ?, "
                 "posted_ts = ?, lease_owner = NULL, lease_expires = NULL "
                 "WHERE id = ? AND lease_owner = ?",
-                [now, channel, ts, row.id, owner],
+                [now, channel, ts, row.id, row.lease_owner],
             )
             if row.message is None:
                 return
@@ -114,18 +119,17 @@ class Outbox:
                     "UPDATE messages SET shown_line = ? WHERE id = ?", [shown_line, row.message.id]
                 )
 
-    def note_attempt(self, row: OutboxRow, owner: str, channel: str) -> None:
+    def note_attempt(self, row: OutboxRow, channel: str) -> None:
         """Where the call about to be made goes: a crash mid-call leaves this to look in."""
         with self._db.write() as db:
             db.execute(
                 "UPDATE outbox SET attempt_channel = ? WHERE id = ? AND lease_owner = ?",
-                [channel, row.id, owner],
+                [channel, row.id, row.lease_owner],
             )
 
     def retry_later(
         self,
         row: OutboxRow,
-        owner: str,
         *,
         error: str,
         at: float,
@@ -137,13 +141,17 @@ class Outbox:
                 "UPDATE outbox SET next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
                 "attempt_channel = COALESCE(?, attempt_channel), lease_owner = NULL, "
                 "lease_expires = NULL WHERE id = ? AND lease_owner = ?",
-                [at, error[:500], int(maybe_posted), attempt_channel, row.id, owner],
+                [at, error[:500], int(maybe_posted), attempt_channel, row.id, row.lease_owner],
+            )
+            db.execute(  # the rest of its topic waits behind it (see owe)
+                "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, ?) "
+                "WHERE topic = ? AND state = 'due' AND id > ?",
+                [at, row.topic, row.id],
             )
 
     def set_aside(
         self,
         row: OutboxRow,
-        owner: str,
         state: OutboxState,
         error: str = "",
         tell: Owed | None = None,
@@ -155,7 +163,7 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET state = ?, last_error = ?, lease_owner = NULL, "
                 "lease_expires = NULL WHERE id = ? AND lease_owner = ?",
-                [state.value, error[:500], row.id, owner],
+                [state.value, error[:500], row.id, row.lease_owner],
             )
             if state is OutboxState.GIVEN_UP and row.kind is PostKind.ANNOUNCE:
                 db.execute(
@@ -165,6 +173,20 @@ class Outbox:
                 )
             if tell is not None:
                 owe(db, tell)
+
+    def defer_channel(self, channel: str, until: float) -> int:
+        """A 429 for a channel: every due post to it waits out the Retry-After, in one update,
+        instead of each being claimed only to be put back (costing other channels' turns)."""
+        with self._db.write() as db:
+            cursor = db.execute(
+                "UPDATE outbox SET next_attempt_at = MAX(next_attempt_at, :until) "
+                "WHERE id IN (SELECT o.id FROM outbox AS o LEFT JOIN messages AS m "
+                "ON m.id = o.message_id WHERE o.state = 'due' AND o.lease_owner IS NULL "
+                "AND (o.channel = :channel OR (o.kind IN ('reply', 'status_line') "
+                "AND m.posted_channel = :channel)))",
+                {"until": until, "channel": channel},
+            )
+            return cursor.rowcount
 
     def release_gone(self, gone: Callable[[str], bool], now: float) -> int:
         """Rows leased by a process that is gone are free now (and marked as maybe posted by
@@ -226,7 +248,9 @@ def _row(record: dict[str, Any], message: Message | None) -> OutboxRow:
         state=OutboxState(record["state"]),
         attempts=record["attempts"],
         created_at=record["created_at"],
+        first_tried_at=record["first_tried_at"] or record["created_at"],
         maybe_posted=bool(record["maybe_posted"]),
         attempt_channel=record["attempt_channel"],
+        lease_owner=record["lease_owner"] or "",
         message=message,
     )

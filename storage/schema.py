@@ -126,6 +126,7 @@ def m005_create_outbox(db: Database) -> None:
             "state": str,  # bot.domain.OutboxState
             "attempts": int,
             "next_attempt_at": float,
+            "first_tried_at": float,  # the give-up clock starts at the first try, not when owed
             "created_at": float,
             "lease_owner": str,
             "lease_expires": float,
@@ -154,9 +155,12 @@ def _move_notices(db: Database) -> None:
     for row in db.query("SELECT * FROM notices ORDER BY message_id, rowid"):
         posted = row["posted_at"] is not None
         kind = kinds.get(row["kind"], "reply")
+        key = f"m{row['message_id']}:" + (
+            f"reply:{row['kind']}" if kind == "reply" else row["kind"]
+        )
         db.table("outbox").insert(
             {
-                "dedupe_key": f"m{row['message_id']}:{row['kind']}",
+                "dedupe_key": key,  # as bot.domain.owed writes them: owed again, it is one row
                 "kind": kind,
                 "topic": f"message:{row['message_id']}",
                 "message_id": row["message_id"],

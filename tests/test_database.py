@@ -55,7 +55,7 @@ def test_a_file_is_opened_in_wal_with_the_store_pragmas(tmp_path):
     }
     assert pragmas == {
         "journal_mode": "wal",
-        "busy_timeout": 5000,
+        "busy_timeout": 2000,
         "synchronous": 1,
         "foreign_keys": 1,
     }

@@ -13,35 +13,52 @@ class Clock:
         return self.now
 
 
-def test_with_no_request_in_flight_a_step_goes_at_once():
-    AckPriority().wait_for_quiet()  # returns: nothing to wait for
+def started(priority, loop):
+    """A background step of `loop` in a thread; the event is set once it runs."""
+    running, done = threading.Event(), threading.Event()
+
+    def step():
+        with priority.step(loop):
+            running.set()
+            done.wait(5)
+
+    threading.Thread(target=step, daemon=True).start()
+    return running, done
 
 
-def test_while_a_request_is_answered_only_one_step_per_trickle_goes():
+def test_with_no_request_in_flight_steps_run_free():
+    priority = AckPriority(busy_slots=1)
+    steps = [started(priority, "send") for _ in range(3)]
+    assert all(running.wait(1) for running, _ in steps)
+    for _, done in steps:
+        done.set()
+
+
+def test_while_requests_are_answered_a_loop_runs_only_its_busy_slots():
     clock = Clock()
-    priority = AckPriority(trickle=0.05, settle=0.25, clock=clock)
-    released = []
+    priority = AckPriority(busy_slots=2, settle=0.25, clock=clock)
     with priority.answering():
-        priority.wait_for_quiet()  # the background's first turn
-        waiter = threading.Thread(target=lambda: released.append(priority.wait_for_quiet()))
-        waiter.start()
-        waiter.join(0.2)
-        assert released == []  # the second waits for its turn (the clock stands still)
-        clock.now += 0.05
-        waiter.join(2)
-    assert released == [None]
+        first, second, third = (started(priority, "send") for _ in range(3))
+        assert first[0].wait(1) and second[0].wait(1)
+        assert not third[0].wait(0.3)  # both slots are taken
+        other = started(priority, "outbox")
+        assert other[0].wait(1)  # another loop has slots of its own
+        first[1].set()  # a slot frees up
+        assert third[0].wait(1)
+        for _, done in (second, third, other):
+            done.set()
 
 
-def test_the_background_waits_for_the_settle_time_after_the_last_request():
+def test_the_loops_run_free_once_no_request_has_ended_for_the_settle_time():
     clock = Clock()
-    priority = AckPriority(trickle=10, settle=0.25, clock=clock)
+    priority = AckPriority(busy_slots=1, settle=0.25, clock=clock)
     with priority.answering():
-        priority.wait_for_quiet()  # uses the turn
-    released = []
-    waiter = threading.Thread(target=lambda: released.append(priority.wait_for_quiet()))
-    waiter.start()
-    waiter.join(0.2)
-    assert released == []  # the last request ended just now
+        pass
+    busy = started(priority, "send")
+    assert busy[0].wait(1)
+    waiting = started(priority, "send")
+    assert not waiting[0].wait(0.3)  # the last request ended just now: one slot
     clock.now += 0.25
-    waiter.join(2)
-    assert released == [None]
+    assert waiting[0].wait(1)
+    busy[1].set()
+    waiting[1].set()

@@ -34,14 +34,14 @@ def test_an_old_schema_is_migrated_forward_and_its_owed_notices_move_to_the_outb
     assert not store.db["notices"].exists()
     assert [(r["dedupe_key"], r["state"]) for r in store.outbox.for_message(1)] == [
         ("m1:announce", "posted"),
-        ("m1:delivered", "due"),
+        ("m1:reply:delivered", "due"),
     ]
 
 
 def test_wal_mode_on_files(tmp_path):
     store = Store(tmp_path / "x.db")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 2000
 
 
 def test_the_same_request_is_recorded_once(fresh_store):
@@ -162,7 +162,6 @@ def test_a_thread_goes_out_in_order_while_other_threads_go_in_parallel(fresh_sto
     assert fresh_store.outbox.claim("p3", 100.0, 30) is None  # a2 waits for a1
     fresh_store.outbox.posted(
         first if first.dedupe_key == "a1" else second,
-        "p1" if first.dedupe_key == "a1" else "p2",
         "C",
         "1.1",
         101.0,
@@ -191,5 +190,5 @@ def test_a_given_up_channel_post_takes_its_thread_with_it(fresh_store):
     message_id = sent_message(fresh_store)
     fresh_store.outbox.owe(reply(message_id, Reply.DELIVERED, 120.0))
     announce = fresh_store.outbox.claim("p", 120.0, 30)
-    fresh_store.outbox.set_aside(announce, "p", OutboxState.GIVEN_UP, "channel_not_found")
+    fresh_store.outbox.set_aside(announce, OutboxState.GIVEN_UP, "channel_not_found")
     assert fresh_store.outbox.pending() == []

@@ -25,7 +25,7 @@ def setup(fresh_store):
     tracking = Tracking(fresh_store, POLICY, wake_outbox=lambda: None, clock=clock)
     message_id = sent_message(fresh_store, at=clock.now)
     announce = fresh_store.outbox.claim("p", clock.now, 30)
-    fresh_store.outbox.posted(announce, "p", "C1", "1.1", clock.now, shown_line="sent/?/")
+    fresh_store.outbox.posted(announce, "C1", "1.1", clock.now, shown_line="sent/?/")
     return fresh_store, tracking, clock, message_id
 
 

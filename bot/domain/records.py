@@ -82,6 +82,8 @@ class OutboxRow:
     state: OutboxState
     attempts: int
     created_at: float
+    first_tried_at: float  # the give-up clock starts at the first try
     maybe_posted: bool
     attempt_channel: str | None
+    lease_owner: str  # this claim's own token: only it may record the outcome
     message: Message | None

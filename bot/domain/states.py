@@ -66,6 +66,7 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"  # reached the phone, never shown as read: a normal ending
     STUCK = "stuck"  # never reached the phone before the give-up time
     LOST = "lost"  # Hey Now no longer knows the message (its status answers 404)
+    UNTRACKED = "untracked"  # sent by a version that recorded sends without an id
 
 
 class PostKind(StrEnum):
@@ -97,6 +98,7 @@ class SenderNotice(StrEnum):
     EXPIRED = "expired"  # the app stopped before sending, and the send is too old now
     POSTED_ELSEWHERE = "posted_elsewhere"  # the channel refused the post: it went to the DM
     NOT_POSTED = "not_posted"  # Slack never took the channel post
+    LATE_SENT = "late_sent"  # told unknown, then Hey Now's answer came: it was sent
 
 
 class OutboxState(StrEnum):

@@ -215,17 +215,11 @@ class HeyNowClient:
         A lost answer, a 5xx, or an answer that is not the API's (a redirect, a maintenance page,
         no id) raises DeliveryUnknown, chained from the reason: Hey Now may have sent it.
         """
-        try:
-            with self._authorised("POST", path, params=params, json={"text": text}) as response:
-                response.read()
-        except HeyNowTimeout as exc:
-            if isinstance(exc.__cause__, httpx.ConnectTimeout):
-                raise  # never connected: nothing left
-            raise DeliveryUnknown(str(exc)) from exc
-        except HeyNowUnreachable as exc:
-            if isinstance(exc.__cause__, httpx.ConnectError):
-                raise  # refused: nothing left
-            raise DeliveryUnknown(str(exc)) from exc
+        token = self._current_token()  # a login that fails here sent nothing: its own error
+        response = self._post_once(path, token, params=params, text=text)
+        if response.status_code == 401:  # refused before anything happened: log in, once more
+            logger.info("Hey Now answered 401 to a send; logging in again")
+            response = self._post_once(path, self._renew(stale=token), params=params, text=text)
         if response.status_code >= 500:
             raise DeliveryUnknown(f"Hey Now answered {response.status_code} to a send") from (
                 ServerError(response.status_code, response.text)
@@ -235,6 +229,25 @@ class HeyNowClient:
             return parsing.parse_message_id(response.content)
         except ProtocolError as exc:
             raise DeliveryUnknown(f"Hey Now's answer to a send cannot be read: {exc}") from exc
+
+    def _post_once(
+        self, path: str, token: str, *, params: dict[str, str] | None, text: str
+    ) -> httpx.Response:
+        """One send exchange; an answer lost once the request may have left is DeliveryUnknown."""
+        try:
+            with self._exchange(
+                "POST", path, headers=_bearer(token), params=params, json={"text": text}
+            ) as response:
+                response.read()
+                return response
+        except HeyNowTimeout as exc:
+            if isinstance(exc.__cause__, httpx.ConnectTimeout):
+                raise  # never connected: nothing left
+            raise DeliveryUnknown(str(exc)) from exc
+        except HeyNowUnreachable as exc:
+            if isinstance(exc.__cause__, httpx.ConnectError):
+                raise  # refused: nothing left
+            raise DeliveryUnknown(str(exc)) from exc
 
     @contextmanager
     def _authorised(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:

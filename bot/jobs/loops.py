@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +23,13 @@ class ClaimLoop:
         *,
         threads: int,
         idle_seconds: float,
-        before_step: Callable[[], None] = lambda: None,
+        gate: Callable[[str], AbstractContextManager[None]] = lambda _name: nullcontext(),
     ) -> None:
         """`step` claims and does one piece of work; it returns False when nothing was due.
-        `before_step` may hold a thread back (bot.jobs.priority: acks first)."""
+        `gate` may hold a step back (bot.jobs.priority: acks first)."""
         self.name = name
         self._step = step
-        self._before_step = before_step
+        self._gate = gate
         self._threads = [
             threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True)
             for n in range(threads)
@@ -62,8 +63,8 @@ class ClaimLoop:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                self._before_step()
-                worked = self._step()
+                with self._gate(self.name):
+                    worked = self._step()
             except Exception:  # a loop must never die; the work's lease brings it back
                 logger.exception("%s: a piece of work failed", self.name)
                 worked = False

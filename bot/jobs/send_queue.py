@@ -2,17 +2,23 @@
 
 When the database fails after Hey Now answered, the sender is told at once (directly, since
 the outbox is in that database) and the answer is kept here to be written as soon as the
-database takes writes again, while the lease lasts; after that, the lease sweep ends the send
-as unknown, which is still true.
+database takes writes again (for up to KEEP_SECONDS). Meanwhile the lease sweep may have closed
+the send as unknown; the answer, once written, corrects that, and the sender is told.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import threading
 from collections.abc import Callable
 
 from bot.domain.records import Message
 from bot.services.sending import Sending, SendResult
+
+logger = logging.getLogger(__name__)
+
+KEEP_SECONDS = 600  # how long an unwritten answer is kept for the database to come back
 
 
 class SendQueue:
@@ -29,20 +35,22 @@ class SendQueue:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self._unrecorded = unrecorded
-        self._unwritten: list[tuple[Message, SendResult]] = []
+        self._unwritten: list[tuple[Message, SendResult, float]] = []
         self._lock = threading.Lock()
+        self._claims = itertools.count(1)
 
     def step(self) -> bool:
         self._write_what_waits()
         store, clock = self.sending.store, self.sending.clock
-        message = store.messages.claim_send(self.owner, clock(), self.lease_seconds)
+        token = f"{self.owner}:{next(self._claims)}"  # per claim: sibling threads share owner
+        message = store.messages.claim_send(token, clock(), self.lease_seconds)
         if message is None:
             return False
-        result = self.sending.run(message, self.owner)
+        result = self.sending.run(message, token)
         if not result.recorded:
             self._unrecorded(message, result)
             with self._lock:
-                self._unwritten.append((message, result))
+                self._unwritten.append((message, result, clock()))
         return True
 
     def _write_what_waits(self) -> None:
@@ -52,10 +60,11 @@ class SendQueue:
             return
         now = self.sending.clock()
         still = []
-        for message, result in waiting:
-            if (message.lease_expires or 0) <= now:
-                continue  # the sweep decides now: unknown
-            if not self.sending.record(message, self.owner, result).recorded:
-                still.append((message, result))
+        for message, result, since in waiting:
+            if now - since > KEEP_SECONDS:
+                logger.error("Gave up writing what Hey Now said of send #%s", message.id)
+                continue
+            if not self.sending.record(message, message.lease_owner or "", result).recorded:
+                still.append((message, result, since))
         with self._lock:
             self._unwritten.extend(still)

@@ -169,6 +169,8 @@ class SlackStandIn:
             with self._lock:
                 self.history.setdefault(channel, []).append(posted)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+        if method == "conversations.open":  # a DM: here its channel id is the user's id
+            return {"ok": True, "channel": {"id": str(body.get("users", ""))}}
         if method in ("conversations.history", "conversations.replies"):
             return self._conversation(method, channel, body)
         if method == "chat.update":

@@ -101,6 +101,11 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
             f"Your message {ref} to {who} was *not sent*: the app stopped before it could send "
             "it, and it is too old to send now. Send it again if it is still needed."
         )
+    if notice is SenderNotice.LATE_SENT:
+        return (
+            f"Correction: your message {ref} to {who} *did reach Hey Now*; its answer came late. "
+            "Do not send it again: its delivery is followed as usual."
+        )
     if notice is SenderNotice.POSTED_ELSEWHERE:
         return (
             f"Sent ({ref}). I cannot post in this channel, so I follow the delivery in our direct "

@@ -12,6 +12,7 @@ lock is held across a network call, so a slow or rate-limited channel holds up o
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
@@ -90,6 +91,8 @@ class Poster:
         self.policy = policy
         self.clock = clock
         self._jitter = jitter
+        self._claims = itertools.count(1)
+        self._dms: dict[str, str] = {}
         self._paused: dict[str, float] = {}
         self._paused_lock = threading.Lock()
 
@@ -97,7 +100,8 @@ class Poster:
 
     def step(self) -> bool:
         """Claim one due row and deliver it; False when nothing is due."""
-        row = self.store.outbox.claim(self.owner, self.clock(), self.policy.lease_seconds)
+        token = f"{self.owner}:{next(self._claims)}"  # per claim: sibling threads share owner
+        row = self.store.outbox.claim(token, self.clock(), self.policy.lease_seconds)
         if row is None:
             return False
         self.deliver(row)
@@ -109,8 +113,8 @@ class Poster:
         if paused_until:
             self._retry(row, "waiting out a rate limit", paused_until, row.maybe_posted)
             return
-        if now - row.created_at >= self.policy.give_up_after:
-            self._give_up(row, row_error(row))
+        if now - row.first_tried_at >= self.policy.give_up_after:
+            self._last_look_then_give_up(row)
             return
         try:
             self._call(row)
@@ -118,6 +122,10 @@ class Poster:
             self._pause(exc.key, now + exc.retry_after)
             logger.info("Slack rate-limits %s for %ss", exc.key, exc.retry_after)
             self._retry(row, "ratelimited", now + exc.retry_after, row.maybe_posted)
+            if exc.key.startswith("channel:"):
+                self.store.outbox.defer_channel(
+                    exc.key.removeprefix("channel:"), now + exc.retry_after
+                )
         except SlackApiError as exc:
             self._refused(row, exc)
         except Exception as exc:  # no answer (time-out, connection): it may have gone out
@@ -141,8 +149,8 @@ class Poster:
     def _announce(self, row: OutboxRow, message: Message) -> None:
         target = row.attempt_channel or message.slack_channel
         found = self._look_for(row, target) if row.maybe_posted else None
-        if found:
-            self._posted(row, target, found, shown_line=message.line_state)
+        if found:  # it shows the status of its first attempt: whatever is owed since must go
+            self._posted(row, target, found, shown_line=None)
             return
         text, blocks = render.tracking_message(message)
         try:
@@ -152,14 +160,14 @@ class Poster:
             if _error(exc) not in CHANNEL_UNUSABLE:
                 raise
             logger.info("Cannot post in %s (%s); using the DM", message.slack_channel, _error(exc))
-            channel, ts = self._post(row, message.slack_user, text=text, blocks=blocks)
+            channel, ts = self._post(row, self._dm(message.slack_user), text=text, blocks=blocks)
             tell = sender_notice(message, SenderNotice.POSTED_ELSEWHERE, self.clock())
         self._posted(row, channel, ts, shown_line=message.line_state, tell=tell)
 
     def _update_line(self, row: OutboxRow, message: Message) -> None:
         """Show the status as it is now; skip an update that would change nothing."""
         if message.thread is None or message.shown_line == message.line_state:
-            self.store.outbox.set_aside(row, self.owner, OutboxState.SUPERSEDED)
+            self.store.outbox.set_aside(row, OutboxState.SUPERSEDED)
             return
         text, blocks = render.tracking_message(message)
         channel, ts = message.thread
@@ -217,15 +225,32 @@ class Poster:
         except SlackApiError as exc:
             if _error(exc) not in CHANNEL_UNUSABLE:
                 raise
-            channel, ts = self._post(row, row.user or "", text=text, blocks=blocks)
+            channel, ts = self._post(row, self._dm(row.user or ""), text=text, blocks=blocks)
             self._posted(row, channel, ts)
 
     def _direct(self, row: OutboxRow) -> None:
         text = self._note_text(row)
-        channel, ts = self._post(
-            row, row.channel or row.user or "", text=text, blocks=render.error(text)
-        )
+        target = row.attempt_channel if row.maybe_posted and row.attempt_channel else None
+        found = self._look_for(row, target) if target else None
+        if found and target:
+            self._posted(row, target, found)
+            return
+        channel = self._dm(row.user or row.channel or "")
+        channel, ts = self._post(row, channel, text=text, blocks=render.error(text))
         self._posted(row, channel, ts)
+
+    def _dm(self, user: str) -> str:
+        """The DM channel with a person (conversations.open, scope im:write): its id, not the
+        user's, is where a lost DM can be looked for."""
+        with self._paused_lock:
+            known = self._dms.get(user)
+        if known:
+            return known
+        opened = self._slack("conversations_open", "method:conversations.open", users=user)
+        channel = str((opened.get("channel") or {}).get("id") or user)
+        with self._paused_lock:
+            self._dms[user] = channel
+        return channel
 
     def _note_text(self, row: OutboxRow) -> str:
         notice = SenderNotice(row.payload.get("notice", SenderNotice.NOT_POSTED))
@@ -257,36 +282,49 @@ class Poster:
             raise
 
     def _look_for(self, row: OutboxRow, channel: str, thread_ts: str | None = None) -> str | None:
-        """The ts of this row's post if an earlier attempt made it (found by its metadata)."""
+        """The ts of this row's post if an earlier attempt made it (found by its metadata).
+
+        A public channel the bot posts in without being a member cannot be read: it joins it
+        (scope channels:join) and looks. Only where it cannot look at all (a missing scope) does
+        it post again, with a warning: a duplicate is then possible."""
+        try:
+            return self._search(row, channel, thread_ts)
+        except SlackApiError as exc:
+            if _error(exc) == "not_in_channel" and self._join(channel):
+                return self._search(row, channel, thread_ts)
+            if _error(exc) not in CANNOT_LOOK:
+                raise
+            logger.warning(
+                "Cannot look for an earlier post of %s in %s (%s); posting it again",
+                row.dedupe_key,
+                channel,
+                _error(exc),
+            )
+            return None
+
+    def _search(self, row: OutboxRow, channel: str, thread_ts: str | None) -> str | None:
         cursor = None
         for _ in range(LOOKUP_PAGES):
-            try:
-                if thread_ts:
-                    page = self.slack.conversations_replies(
-                        channel=channel,
-                        ts=thread_ts,
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
-                else:
-                    page = self.slack.conversations_history(
-                        channel=channel,
-                        oldest=f"{row.created_at - 60:.6f}",
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
-            except SlackApiError as exc:
-                if exc.response.status_code == 429 or _error(exc) not in CANNOT_LOOK:
-                    raise
-                logger.warning(
-                    "Cannot look for an earlier post of %s in %s (%s); posting it again",
-                    row.dedupe_key,
-                    channel,
-                    _error(exc),
+            if thread_ts:
+                page = self._slack(
+                    "conversations_replies",
+                    "method:conversations.replies",
+                    channel=channel,
+                    ts=thread_ts,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
                 )
-                return None
+            else:
+                page = self._slack(
+                    "conversations_history",
+                    "method:conversations.history",
+                    channel=channel,
+                    oldest=f"{row.created_at - 60:.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
             for found in page.get("messages") or []:
                 payload = (found.get("metadata") or {}).get("event_payload") or {}
                 if payload.get("key") == row.dedupe_key:
@@ -300,12 +338,20 @@ class Poster:
                 return None
         return None
 
+    def _join(self, channel: str) -> bool:
+        try:
+            self._slack("conversations_join", "method:conversations.join", channel=channel)
+        except SlackApiError as exc:
+            logger.info("Cannot join %s to look for a post: %s", channel, _error(exc))
+            return False
+        return True
+
     # -- recording ------------------------------------------------------------------------
 
     def _remember_attempt(self, row: OutboxRow, channel: str) -> None:
         """Where this attempt goes, so that a crash mid-call knows where to look later."""
         if row.attempt_channel != channel:
-            self.store.outbox.note_attempt(row, self.owner, channel)
+            self.store.outbox.note_attempt(row, channel)
 
     def _posted(
         self,
@@ -316,7 +362,7 @@ class Poster:
         shown_line: str | None = None,
         tell: Owed | None = None,
     ) -> None:
-        self.store.outbox.posted(row, self.owner, channel, ts, self.clock(), shown_line, tell)
+        self.store.outbox.posted(row, channel, ts, self.clock(), shown_line, tell)
 
     def _refused(self, row: OutboxRow, exc: SlackApiError) -> None:
         error = _error(exc)
@@ -331,8 +377,8 @@ class Poster:
     def _back_off(self, row: OutboxRow, error: str, *, maybe_posted: bool) -> None:
         delay = min(self.policy.max_backoff, self.policy.first_backoff * 2 ** (row.attempts - 1))
         at = self.clock() + delay * (0.5 + self._jitter() / 2)
-        if at - row.created_at >= self.policy.give_up_after:
-            self._give_up(row, error)
+        if at - row.first_tried_at >= self.policy.give_up_after:
+            self._last_look_then_give_up(row, error)
             return
         logger.info(
             "Posting %s failed (%s); trying again in %.1fs",
@@ -343,12 +389,37 @@ class Poster:
         self._retry(row, error, at, maybe_posted)
 
     def _retry(self, row: OutboxRow, error: str, at: float, maybe_posted: bool) -> None:
-        self.store.outbox.retry_later(
-            row, self.owner, error=error, at=at, maybe_posted=maybe_posted
-        )
+        self.store.outbox.retry_later(row, error=error, at=at, maybe_posted=maybe_posted)
+
+    def _last_look_then_give_up(self, row: OutboxRow, error: str = "") -> None:
+        """Past the give-up time: a post that may have gone out is looked for once more, so
+        that nobody is told "not posted" about a post that is there."""
+        message = row.message
+        if (
+            row.maybe_posted
+            and message is not None
+            and row.kind in (PostKind.ANNOUNCE, PostKind.REPLY)
+        ):
+            try:
+                if row.kind is PostKind.ANNOUNCE:
+                    target = row.attempt_channel or message.slack_channel
+                    found = self._look_for(row, target)
+                elif message.thread:
+                    target, thread_ts = message.thread
+                    found = self._look_for(row, target, thread_ts=thread_ts)
+                else:
+                    found, target = None, ""
+            except Exception:
+                found = None
+            if found:
+                self._posted(row, target, found)
+                return
+        self._give_up(row, error or row_error(row))
 
     def _give_up(self, row: OutboxRow, error: str) -> None:
-        """Stop trying; tell the person who waits for it, if someone does."""
+        """Stop trying; tell the person who waits for it, if someone does: the sender of a
+        channel post that never appeared, and of a private note that never reached them (in
+        a DM, their last way in)."""
         logger.error("Gave up posting %s to Slack: %s", row.dedupe_key, error)
         tell = None
         message = row.message
@@ -360,7 +431,15 @@ class Poster:
                 message.id,
                 notice=SenderNotice.NOT_POSTED.value,
             )
-        self.store.outbox.set_aside(row, self.owner, OutboxState.GIVEN_UP, error, tell)
+        elif row.kind is PostKind.EPHEMERAL and row.user:
+            tell = direct_message(
+                f"{row.dedupe_key}:given_up",
+                row.user,
+                self.clock(),
+                message.id if message else None,
+                **row.payload,
+            )
+        self.store.outbox.set_aside(row, OutboxState.GIVEN_UP, error, tell)
 
     # -- pauses ---------------------------------------------------------------------------
 

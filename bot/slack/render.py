@@ -37,6 +37,7 @@ SEND_STATE_WORDS = {
 OUTCOME_WORDS = {
     Outcome.STUCK: " · no longer checked",
     Outcome.LOST: " · Hey Now no longer knows it, so it is not followed any more",
+    Outcome.UNTRACKED: " · Hey Now gave no message id, so it cannot be tracked",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from bot.jobs.leases import identity
 from storage import Store
 from tests.conftest import ROW
 from tests.listeners.harness import wait_for
@@ -42,9 +43,7 @@ def test_start_up_ends_sends_its_dead_predecessor_held_as_unknown_at_once(
     make_runtime, tmp_path, standin
 ):
     path = tmp_path / "app.db"
-    import socket
-
-    dead = f"{socket.gethostname()}:999999:cafe"  # this host, a pid that does not exist
+    dead = f"{identity()}:999999:cafe"  # this host, boot and namespace; a pid that is not there
     cut_off = left_behind(path, queued_at=time.time() - 5, claimed_by=dead, key="cut")
     runtime = make_runtime("app.db")
     assert runtime.store.messages.get(cut_off).send_state == "unknown"  # before any sweep
