@@ -6,6 +6,7 @@ missed. Every target is a ratio measured in the same run on the same machine.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.httpserver import start_in_thread  # noqa: E402
-from bot.local.standin import SlackStandIn  # noqa: E402
+from bot.local.standin import Fault, SlackCall, SlackStandIn  # noqa: E402
 from tests.e2e.harness import BOT_TOKEN, TEAM, slack_sign  # noqa: E402
 
 
@@ -41,6 +43,92 @@ def slack_standin() -> Iterator[SlackStandIn]:
 def slack_standin_process() -> Iterator[str]:
     """The stand-in in a process of its own, so that its work does not share the GIL with
     the bench's clients (whose timings it would inflate); yields its URL."""
+    with standin_process() as standin:
+        yield standin.url
+
+
+def is_channel_post(method: str, body: dict[str, Any]) -> bool:
+    """A top-level channel post (no thread_ts): what `StandInProcess.wait_posts` counts."""
+    return method == "chat.postMessage" and not body.get("thread_ts")
+
+
+class _Controlled:
+    """The stand-in's WSGI app, plus a control face under /_bench/ for the bench that runs it
+    in a child process: what it received (`GET /_bench/calls`), a fault to inject
+    (`POST /_bench/faults`, a Fault's fields as JSON), and a wait for the Nth channel post
+    (`GET /_bench/wait?posts=N&timeout=S`, so the bench does not poll the process it measures)."""
+
+    def __init__(self) -> None:
+        self.posts = 0
+        self.seen = threading.Condition()
+        self.standin = SlackStandIn(token=BOT_TOKEN, on_call=self._on_call)
+
+    def _on_call(self, call: SlackCall) -> None:
+        if is_channel_post(call.method, call.body):
+            with self.seen:
+                self.posts += 1
+                self.seen.notify_all()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_bench/"):
+            return self.standin(environ, start_response)
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        if path == "/_bench/calls":
+            calls = list(self.standin.calls)  # appended to, never changed: a copy is consistent
+            data: Any = [
+                {"method": c.method, "body": c.body, "at": c.at, "answered": c.answered}
+                for c in calls
+            ]
+        elif path == "/_bench/faults":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            self.standin.inject(Fault(**json.loads(environ["wsgi.input"].read(length))))
+            data = {"ok": True}
+        elif path == "/_bench/wait":
+            wanted, deadline = int(query["posts"]), time.monotonic() + float(query["timeout"])
+            with self.seen:
+                while self.posts < wanted and time.monotonic() < deadline:
+                    self.seen.wait(deadline - time.monotonic())
+                data = {"posts": self.posts}
+        else:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no such control"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(data, default=str).encode()]
+
+
+@dataclass
+class StandInProcess:
+    """The bench's handle on the stand-in child process (see `standin_process`)."""
+
+    url: str
+
+    def inject(self, **fault: Any) -> None:
+        """A bot.local.standin.Fault, by its fields (method, channel, status, delay, count,
+        until, retry_after)."""
+        httpx.post(self.url + "/_bench/faults", json=fault, timeout=5).raise_for_status()
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every call received: method, body, at (time.time() on arrival), answered (status)."""
+        response = httpx.get(self.url + "/_bench/calls", timeout=30)
+        response.raise_for_status()
+        return list(response.json())
+
+    def wait_posts(self, count: int, timeout: float) -> int:
+        """Block until `count` channel posts were taken (or `timeout`); how many were."""
+        response = httpx.get(
+            self.url + "/_bench/wait",
+            params={"posts": count, "timeout": timeout},
+            timeout=timeout + 10,
+        )
+        response.raise_for_status()
+        return int(response.json()["posts"])
+
+
+@contextmanager
+def standin_process() -> Iterator[StandInProcess]:
+    """The stand-in in a child process of its own (its own interpreter lock), with the
+    control face of `_Controlled`."""
     import multiprocessing
 
     from tests.e2e.harness import free_port
@@ -50,7 +138,7 @@ def slack_standin_process() -> Iterator[str]:
     def serve() -> None:
         from bot.httpserver import serve_forever
 
-        serve_forever(SlackStandIn(token=BOT_TOKEN), host="127.0.0.1", port=port, threads=32)
+        serve_forever(_Controlled(), host="127.0.0.1", port=port, threads=32)
 
     process = multiprocessing.get_context("fork").Process(target=serve, daemon=True)
     process.start()
@@ -63,7 +151,7 @@ def slack_standin_process() -> Iterator[str]:
         except httpx.HTTPError:
             time.sleep(0.05)
     try:
-        yield url
+        yield StandInProcess(url)
     finally:
         process.terminate()
         process.join(5)
@@ -90,22 +178,43 @@ def command_body(text: str, channel: str, user: str, slack_url: str) -> bytes:
 def timed_posts(url: str, bodies: list[bytes], *, concurrency: int) -> list[float]:
     """Post every body, `concurrency` at a time, each client thread on one kept-alive
     connection; returns each request's seconds (all must answer 200)."""
-    chunks = [bodies[n::concurrency] for n in range(concurrency)]
-    seconds: list[float] = []
+    return [answer.seconds for answer in posts_answered(url, bodies, concurrency=concurrency)]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One request of `posts_answered`: how long it took, and when (time.time()) it was answered."""
+
+    seconds: float
+    at: float
+
+
+def posts_answered(
+    url: str, bodies: list[bytes], *, concurrency: int, every: float = 0.0
+) -> list[Answered]:
+    """What `timed_posts` does, returning for each body, in the order given, its answer.
+    With `every`, body n is posted no earlier than n * `every` seconds after the first (a
+    paced stream instead of a burst; `concurrency` still bounds the requests in flight)."""
+    chunks = [list(range(n, len(bodies), concurrency)) for n in range(concurrency)]
+    answers: list[Answered | None] = [None] * len(bodies)
     failures: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(concurrency)
 
-    def client(chunk: list[bytes]) -> None:
+    def client(chunk: list[int]) -> None:
         with httpx.Client(timeout=30) as http:
             start.wait()
-            for body in chunk:
+            first = time.perf_counter()
+            for index in chunk:
+                body = bodies[index]
+                if every:
+                    time.sleep(max(0.0, first + index * every - time.perf_counter()))
                 started = time.perf_counter()
                 response = http.post(url, content=body, headers=slack_sign(body))
                 took = time.perf_counter() - started
-                with lock:
-                    seconds.append(took)
-                    if response.status_code != 200:
+                answers[index] = Answered(took, time.time())
+                if response.status_code != 200:
+                    with lock:
                         failures.append(f"{response.status_code} {response.text[:100]}")
 
     threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
@@ -115,7 +224,7 @@ def timed_posts(url: str, bodies: list[bytes], *, concurrency: int) -> list[floa
         thread.join()
     if failures:
         raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
-    return seconds
+    return [answer for answer in answers if answer is not None]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -133,6 +242,7 @@ class Report:
 
     title: str
     rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # printed after the table, as they are
 
     def add(self, what: str, measured: str, target: str = "", met: bool = True) -> None:
         self.rows.append((what, measured, target, met))
@@ -144,6 +254,8 @@ class Report:
         print(f"|{'-' * (width + 2)}|---|---|---|")
         for what, measured, target, met in self.rows:
             print(f"| {what.ljust(width)} | {measured} | {target} | {'yes' if met else 'NO'} |")
+        for note in self.notes:
+            print(f"\n{note}")
         missed = [r for r in self.rows if not r[3]]
         if missed:
             print(f"\n{len(missed)} target(s) missed", file=sys.stderr)
