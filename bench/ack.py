@@ -98,7 +98,11 @@ def main() -> None:
                 ours.append(
                     timed_posts(app.url + "/slack/events", part, concurrency=args.concurrency)
                 )
-                time.sleep(2)  # the sends of this round go out before the next
+                sent = {f"bench {i}" for i in range(n, args.sends, args.rounds)}
+                wait_for(  # this round's background is done before the bare app is measured again
+                    lambda sent=sent: sent <= {m["text"] for m in sim.messages()}, timeout=120
+                )
+                time.sleep(1)
             texts = {f"bench {n}" for n in range(args.sends)}
             wait_for(
                 lambda: texts <= {m["text"] for m in sim.messages()}, timeout=args.sends * 0.2 + 30
