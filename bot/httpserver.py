@@ -27,7 +27,13 @@ class RunningServer:
         return f"http://{self.server.effective_host}:{self.server.effective_port}"
 
     def stop(self) -> None:
-        self.server.close()
+        """Close from the server's own loop thread: closing its sockets from another thread
+        races the loop's select() and now and then ends that thread with EBADF."""
+        if self.thread.is_alive():
+            self.server.trigger.pull_trigger(self.server.close)
+            self.thread.join(timeout=0.5)  # kept-alive clients may hold it a while: a daemon
+        else:
+            self.server.close()
 
 
 def _create(app: Callable[..., Any], host: str, port: int, threads: int) -> Any:

@@ -208,8 +208,7 @@ def running_server():
     inner = Inner()
     running = start_in_thread(inner)
     yield running, inner
-    # Closed from waitress's own loop thread: RunningServer.stop() closes the sockets from this
-    # one, which now and then races the loop's select() and ends that thread with EBADF.
+    # Closed from waitress's own loop thread (as RunningServer.stop does), then waited for.
     running.server.trigger.pull_trigger(running.server.close)
     running.thread.join(timeout=5)
     assert not running.thread.is_alive()
