@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 SEND_WORKERS = 16  # sends in flight at Hey Now at once
 POSTERS = 16  # Slack calls in flight at once (across channels and threads)
+# A send may take a login, the send, a new login after a 401 and the send again, each up to
+# connect + write + read time-outs: its lease covers that, so it does not end while Hey Now answers
+# (and an answer after it still corrects the send: storage.messages.mark_sent).
+SEND_LEASE_CALLS = 8
 
 
 @dataclass
@@ -174,7 +178,10 @@ def build_runtime(settings: Settings) -> Runtime:
         poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
 
     queue = SendQueue(
-        sending, owner=owner, lease_seconds=4 * heynow_call + 30, unrecorded=tell_unrecorded
+        sending,
+        owner=owner,
+        lease_seconds=SEND_LEASE_CALLS * heynow_call + 30,
+        unrecorded=tell_unrecorded,
     )
     priority = AckPriority()
     send_loop, outbox_loop = (
