@@ -168,6 +168,7 @@ def build_runtime(settings: Settings) -> Runtime:
         store,
         slack_client(settings, retries=False),
         owner=owner,
+        simulated=settings.heynow_simulator,
         policy=PostPolicy(
             give_up_after=settings.slack_give_up_minutes * 60,
             lease_seconds=(LOOKUP_PAGES + 2) * settings.slack_timeout_seconds + 10,

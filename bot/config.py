@@ -7,6 +7,7 @@ talks to Slack or Hey Now.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,14 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class AllowedPlatform:
+    """One platform of HEYNOW_PLATFORMS, with the label people know it by."""
+
+    ref: PlatformRef
+    label: str
+
+
+@dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None
     slack_signing_secret: str | None
@@ -38,6 +47,9 @@ class Settings:
     heynow_default_region: str
     heynow_timeout_seconds: float
     heynow_simulator_config: str | None
+    heynow_simulator: bool  # a real workspace on the simulator, on purpose: every post says so
+    heynow_platforms: tuple[AllowedPlatform, ...]  # empty: any platform of the account
+    heynow_senders: tuple[str, ...]  # Slack user and user-group ids; empty: everyone
     poll_seconds: float
     poll_max_seconds: float
     stuck_minutes: float
@@ -94,12 +106,26 @@ def _parse(env: dict[str, str]) -> Settings:
         raise ConfigError("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set (Socket Mode)")
 
     heynow_url = env.get("HEYNOW_URL")
+    simulator_on_purpose = _flag(env, "HEYNOW_SIMULATOR")
+    if bot_token and not heynow_url and not simulator_on_purpose:
+        raise ConfigError(
+            "HEYNOW_URL is not set, so this Slack workspace would use the app's built-in Hey Now "
+            "simulator and reach no customer: set HEYNOW_URL, HEYNOW_USER and HEYNOW_PASSWORD, "
+            "or HEYNOW_SIMULATOR=true to try the app here with the simulator"
+        )
     if heynow_url:
         _require_url("HEYNOW_URL", heynow_url)
         for name in ("HEYNOW_USER", "HEYNOW_PASSWORD"):
             if name not in env:
                 raise ConfigError(f"{name} is required when HEYNOW_URL is set")
 
+    platforms = _platforms(env.get("HEYNOW_PLATFORMS"))
+    default = _default_platform(env, simulator=not heynow_url)
+    if platforms and default is not None and default not in {p.ref for p in platforms}:
+        raise ConfigError(
+            f"HEYNOW_DEFAULT_PLATFORM {default} is not one of HEYNOW_PLATFORMS: add it there, "
+            "or choose one of them"
+        )
     poll_seconds = _number(env, "HEYNOW_POLL_SECONDS", 5)
     poll_max = _number(env, "HEYNOW_POLL_MAX_SECONDS", 300)
     if poll_max < poll_seconds:
@@ -114,10 +140,13 @@ def _parse(env: dict[str, str]) -> Settings:
         heynow_url=heynow_url,
         heynow_user=env.get("HEYNOW_USER"),
         heynow_password=env.get("HEYNOW_PASSWORD"),
-        heynow_default_platform=_default_platform(env, simulator=not heynow_url),
+        heynow_default_platform=default,
         heynow_default_region=_region(env.get("HEYNOW_DEFAULT_REGION", "UY")),
         heynow_timeout_seconds=_number(env, "HEYNOW_TIMEOUT_SECONDS", 10),
         heynow_simulator_config=_existing_file(env, "HEYNOW_SIMULATOR_CONFIG"),
+        heynow_simulator=simulator_on_purpose,
+        heynow_platforms=platforms,
+        heynow_senders=_senders(env.get("HEYNOW_SENDERS")),
         poll_seconds=poll_seconds,
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
@@ -202,3 +231,44 @@ def _existing_file(env: dict[str, str], name: str) -> str | None:
     if path is not None and not Path(path).is_file():
         raise ConfigError(f"{name} names a file that does not exist: {path!r}")
     return path
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    raw = env.get(name, "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, not {env[name]!r}")
+    return raw in ("true", "1", "yes")
+
+
+def _platforms(raw: str | None) -> tuple[AllowedPlatform, ...]:
+    """`CHANNEL:PLATFORM[=Label]`, separated by commas."""
+    if not raw:
+        return ()
+    allowed = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        ref_text, _, label = item.partition("=")
+        try:
+            ref = PlatformRef.parse(ref_text)
+        except ValueError as exc:
+            raise ConfigError(f"HEYNOW_PLATFORMS: {exc}") from None
+        allowed.append(AllowedPlatform(ref, label.strip() or ref.label))
+    refs = [p.ref for p in allowed]
+    if len(set(refs)) != len(refs):
+        raise ConfigError("HEYNOW_PLATFORMS names a platform twice")
+    return tuple(allowed)
+
+
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+
+
+def _senders(raw: str | None) -> tuple[str, ...]:
+    """Slack user ids (U…, W…) and user-group ids (S…), separated by commas or spaces."""
+    ids = tuple(word for word in re.split(r"[\s,]+", raw or "") if word)
+    wrong = [word for word in ids if not _SLACK_ID.match(word)]
+    if wrong:
+        raise ConfigError(
+            f"HEYNOW_SENDERS takes Slack user ids (U…) and user-group ids (S…), not {wrong[0]!r}"
+        )
+    return ids

@@ -103,3 +103,41 @@ def test_a_database_in_a_missing_folder_is_refused(tmp_path):
 def test_a_simulator_world_must_exist():
     with pytest.raises(ConfigError, match="HEYNOW_SIMULATOR_CONFIG"):
         settings(HEYNOW_SIMULATOR_CONFIG="/no/such/world.json")
+
+
+def test_a_real_workspace_without_hey_now_stops_unless_the_simulator_is_asked_for():
+    with pytest.raises(ConfigError, match="HEYNOW_URL is not set.*HEYNOW_SIMULATOR=true"):
+        settings(**SLACK)
+    assert settings(**SLACK, HEYNOW_SIMULATOR="true").heynow_simulator
+    assert not settings().heynow_simulator  # local mode: the stand-in Slack, not a workspace
+
+
+def test_the_platforms_a_workspace_may_use_are_read_with_their_labels():
+    s = settings(HEYNOW_PLATFORMS="1:59899000001=Ventas WhatsApp, 2:104857600123456")
+    assert [(str(p.ref), p.label) for p in s.heynow_platforms] == [
+        ("1:59899000001", "Ventas WhatsApp"),
+        ("2:104857600123456", "Messenger 104857600123456"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"HEYNOW_PLATFORMS": "7:123"}, "HEYNOW_PLATFORMS"),
+        ({"HEYNOW_PLATFORMS": "1:59899000001,1:59899000001"}, "twice"),
+        ({"HEYNOW_PLATFORMS": "2:104857600123456"}, "HEYNOW_DEFAULT_PLATFORM 1:59899000001 is not"),
+        ({"HEYNOW_SENDERS": "U123,alice"}, "'alice'"),
+        ({"HEYNOW_SIMULATOR": "maybe"}, "HEYNOW_SIMULATOR must be true or false"),
+    ],
+)
+def test_who_may_do_what_is_checked_at_start_up(env, named):
+    with pytest.raises(ConfigError, match=named):
+        settings(**env)
+
+
+def test_senders_are_user_and_group_ids():
+    assert settings(HEYNOW_SENDERS="U0ANA, S0TEAM W0BOB").heynow_senders == (
+        "U0ANA",
+        "S0TEAM",
+        "W0BOB",
+    )

@@ -177,3 +177,17 @@ def test_a_channel_the_bot_cannot_post_in_gets_the_post_in_the_dm_and_the_sender
     assert fresh_store.messages.get(message_id).posted_channel == "U1"
     notes = [c.body["text"] for c in slack.of("chat.postMessage") if c.body["channel"] == "U1"]
     assert any("I follow the delivery in our direct messages" in n for n in notes)
+
+
+def test_in_a_workspace_on_the_simulator_every_post_says_so(fresh_store, slack):
+    message_id = announced(fresh_store)
+    poster = make_poster(fresh_store, slack)
+    poster.simulated = True
+    poster.step()
+    fresh_store.outbox.owe(reply(message_id, Reply.DELIVERED, time.time()))
+    poster.step()
+    posted = slack.of("chat.postMessage")
+    assert len(posted) == 2
+    for call in posted:
+        assert call.body["text"].startswith("[Simulated]")
+        assert "no customer receives anything" in str(call.body["blocks"][-1])

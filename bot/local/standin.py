@@ -58,6 +58,8 @@ class SlackStandIn:
         self.calls: list[SlackCall] = []
         self.faults: list[Fault] = []
         self.unusable_channels: set[str] = set()
+        self.private_channels: set[str] = set()  # conversations.info says is_private
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
@@ -169,6 +171,23 @@ class SlackStandIn:
             with self._lock:
                 self.history.setdefault(channel, []).append(posted)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup", ""))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[group]}
+        if method == "conversations.info":
+            private = channel in self.private_channels
+            direct = channel.startswith(("D", "U"))
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "is_channel": not direct,
+                    "is_private": private,
+                    "is_im": direct,
+                },
+            }
         if method == "conversations.open":  # a DM: here its channel id is the user's id
             return {"ok": True, "channel": {"id": str(body.get("users", ""))}}
         if method in ("conversations.history", "conversations.replies"):

@@ -51,6 +51,7 @@ PERMANENT = {
     "edit_window_closed",
 }
 CANNOT_LOOK = {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found"}
+SHOWN = {"chat_postMessage", "chat_update", "chat_postEphemeral"}  # what people read
 RESPONSE_URL_SECONDS = 25 * 60  # Slack honours a response_url for 30 minutes
 LOOKUP_PAGES = 5
 
@@ -82,11 +83,13 @@ class Poster:
         policy: PostPolicy,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        simulated: bool = False,
     ) -> None:
         """`slack` must not retry by itself (no retry handlers): a blind retry of a post whose
         answer was lost is how a post appears twice."""
         self.store = store
         self.slack = slack
+        self.simulated = simulated  # HEYNOW_SIMULATOR in a real workspace: every post says so
         self.owner = owner
         self.policy = policy
         self.clock = clock
@@ -274,6 +277,8 @@ class Poster:
         return str(response["channel"]), str(response["ts"])
 
     def _slack(self, method: str, pause_key: str, **fields: Any) -> Any:
+        if self.simulated and method in SHOWN:
+            fields = render.simulated(fields)
         try:
             return getattr(self.slack, method)(**fields)
         except SlackApiError as exc:

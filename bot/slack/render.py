@@ -239,3 +239,19 @@ def plain(body: list[Block]) -> str:
         if block.get("type") == "section":
             return str(block["text"]["text"])[:300]
     return "Hey Now"
+
+
+SIMULATED = (
+    ":test_tube: *Simulated*: this workspace uses the app's built-in Hey Now simulator "
+    "(HEYNOW_SIMULATOR), so no customer receives anything."
+)
+
+
+def simulated(fields: dict[str, Any]) -> dict[str, Any]:
+    """A post's fields, marked as coming from the simulator (its text and its blocks)."""
+    marked = {**fields, "text": f"[Simulated] {fields.get('text', '')}"}
+    if fields.get("blocks"):
+        marked["blocks"] = [*fields["blocks"], context(SIMULATED)]
+    else:  # a text-only post (a thread reply): its text, already escaped, then the mark
+        marked["blocks"] = [section(str(fields.get("text", ""))), context(SIMULATED)]
+    return marked

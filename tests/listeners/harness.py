@@ -59,6 +59,7 @@ def app_env(slack_url: str, database: Path, **extra: str) -> dict[str, str]:
         "HEYNOW_TIMEOUT_SECONDS": "3",
         "SLACK_TIMEOUT_SECONDS": "3",
         "LOG_LEVEL": "INFO",
+        "HEYNOW_SIMULATOR": "true",  # a workspace on the simulator, on purpose
         **extra,
     }
 
