@@ -1,5 +1,7 @@
 import pytest
 
+from bot.heynow import PlatformRef
+from bot.services.inputs import Inputs
 from handlers.commands.grammar import (
     AgendaSearch,
     CommandError,
@@ -65,3 +67,43 @@ def test_a_word_with_a_colon_that_is_no_platform_is_the_client():
 def test_malformed_sentences_say_the_right_form(text, says):
     with pytest.raises(CommandError, match=says.replace("(", r"\(").replace("[", r"\[")):
         parse(text)
+
+
+UY = Inputs(default_platform=PlatformRef.parse("1:59899000001"), default_region="UY")
+
+
+def read(text: str):
+    """Parse as the listener does: Inputs decides how many words name the client."""
+    return parse(text, client_words=UY.client_words)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("send +598 91 000 002 Hola", Send(None, "+598 91 000 002", "Hola")),
+        ("send 091 000 002 Hola", Send(None, "091 000 002", "Hola")),
+        ("send 091000002 Hola", Send(None, "091000002", "Hola")),
+        ("send 1:59899000001 (091) 000-002 Hola", Send("1:59899000001", "(091) 000-002", "Hola")),
+        ("send 091 000 002 2 cajas", Send(None, "091 000 002", "2 cajas")),  # the longest valid
+        ("send 091 000 hola", Send(None, "091 000", "hola")),  # none valid: the error names both
+        ("send 12345 hola", Send(None, "12345", "hola")),
+        (
+            "send 2:104857600123456 2458811223344556 77 pesos",
+            Send("2:104857600123456", "2458811223344556", "77 pesos"),
+        ),
+        ("send 3:1460000000000000001 1500 000 hi", Send("3:1460000000000000001", "1500", "000 hi")),
+        ("send 1:bad/id 091 000 001 hi", Send("1:bad/id", "091", "000 001 hi")),  # refused later
+        ("contact 091 000 001", ContactLookup(None, "091 000 001")),
+        ("contact +598 91 000 001", ContactLookup(None, "+598 91 000 001")),
+    ],
+)
+def test_numbers_are_read_as_people_write_them(text, command):
+    assert read(text) == command
+
+
+def test_the_text_after_a_spaced_number_is_kept_as_typed():
+    assert read("send 091 000 002 Hola\n  segunda línea").text == "Hola\n  segunda línea"
+
+
+def test_without_a_reader_of_numbers_the_client_is_one_word():
+    assert parse("send 091 000 002 Hola") == Send(None, "091", "000 002 Hola")

@@ -139,7 +139,10 @@ def normalise_client_id(channel: Channel, typed: str, region: str) -> str:
     return typed
 
 
-def _normalise_phone(typed: str, region: str) -> str:
+def phone_number(typed: str, region: str) -> str | None:
+    """`typed` as a WhatsApp id (`59891000001`) if phonenumbers finds it a valid number, else
+    None. Local numbers are read in `region`; spaces, dots, dashes and brackets are allowed."""
+    typed = typed.strip()
     candidates = [typed]
     digits = re.sub(r"[\s().\-]", "", typed)
     if digits.isdigit():
@@ -152,6 +155,13 @@ def _normalise_phone(typed: str, region: str) -> str:
         if phonenumbers.is_valid_number(number):
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             return e164.lstrip("+")
+    return None
+
+
+def _normalise_phone(typed: str, region: str) -> str:
+    number = phone_number(typed, region)
+    if number is not None:
+        return number
     raise ValueError(
         f"`{typed}` is not a valid phone number: write it with its country code "
         f"(`+598 91 000 001`) or as a local {region} number (`091 000 001`)"

@@ -35,7 +35,7 @@ def heynow_command(
 ) -> None:
     inputs: Inputs = context["inputs"]
     try:
-        parsed = grammar.parse(command.get("text", ""))
+        parsed = grammar.parse(command.get("text", ""), client_words=inputs.client_words)
     except grammar.CommandError as exc:
         ack(text=str(exc), blocks=render.error(str(exc)))
         return

@@ -7,6 +7,52 @@ import pytest
 
 from tests.listeners.harness import form_values, wait_for
 
+# -- numbers as people write them ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["+598 91 000 002", "091 000 002", "(091) 000-002"])
+def test_a_number_typed_with_spaces_names_one_client(slack, sim, db, typed):
+    ack = slack.command(f"send {typed} Hola")
+    assert ack.body == ":outbox_tray: Sending to 59891000002 through WhatsApp 59899000001…"
+    assert [(r["client_id"], r["text"]) for r in db.messages()] == [("59891000002", "Hola")]
+    send = wait_for(lambda: sim.sends("Hola"))[0]
+    assert send["path"].endswith("/59891000002")
+
+
+def test_the_text_after_a_spaced_number_keeps_its_lines(slack, db):
+    slack.command("send 091 000 002 2 cajas\n  llegaron hoy")
+    assert [r["text"] for r in db.messages()] == ["2 cajas\n  llegaron hoy"]
+
+
+def test_a_spaced_number_that_is_no_number_is_named_whole(slack, db):
+    ack = slack.command("send 091 000 hola")
+    assert "`091 000` is not a valid phone number" in ack.text
+    assert db.messages() == []
+
+
+def test_on_messenger_the_client_stays_one_word(slack, db):
+    slack.command("send 2:104857600123456 2458811223344557 77 pesos")
+    assert [(r["client_id"], r["text"]) for r in db.messages()] == [
+        ("2458811223344557", "77 pesos")
+    ]
+
+
+def test_contact_of_a_number_typed_with_spaces(slack):
+    card = slack.answer("contact 091 000 001")
+    assert "Ana Pérez" in card and "`59891000001`" in card
+
+
+@pytest.mark.parametrize("typed", ["091000003", "091 000 003", "+598 91 000 003"])
+def test_agenda_finds_a_number_as_people_write_it(slack, typed):
+    shown = slack.answer(f"agenda {typed}")
+    assert "Carla Gómez" in shown and "1 contact" in shown
+
+
+def test_agenda_by_a_number_finds_only_that_number(slack):
+    shown = slack.answer("agenda 091 000 004")
+    assert "Diego Fernández" in shown and "Carla" not in shown
+
+
 # -- the send form: digits of other scripts ----------------------------------------------------
 
 
