@@ -107,3 +107,50 @@ def test_the_text_after_a_spaced_number_is_kept_as_typed():
 
 def test_without_a_reader_of_numbers_the_client_is_one_word():
     assert parse("send 091 000 002 Hola") == Send(None, "091", "000 002 Hola")
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("send 091000001 --no-validate Hola", Send(None, "091000001", "Hola", validate=False)),
+        ("send 091 000 001 --no-validate Hola", Send(None, "091 000 001", "Hola", validate=False)),
+        (
+            "send 1:59899000001 --no-validate 091 000 001 Hola",
+            Send("1:59899000001", "091 000 001", "Hola", validate=False),
+        ),
+        (
+            "send 2:104857600123456 2458811223344556 --no-validate Hi",
+            Send("2:104857600123456", "2458811223344556", "Hi", validate=False),
+        ),
+        ("send 091000001 Hola --no-validate", Send(None, "091000001", "Hola --no-validate")),
+        ("send 091000001 Hola\n--no-validate", Send(None, "091000001", "Hola\n--no-validate")),
+    ],
+)
+def test_options_are_read_anywhere_before_the_text_and_never_in_it(text, command):
+    assert read(text) == command
+
+
+@pytest.mark.parametrize(
+    "text", ["send 091000001 --force Hola", "send 091 000 001 --force Hola", "send --force 091 hi"]
+)
+def test_an_unknown_option_before_the_text_is_refused_naming_the_options(text):
+    with pytest.raises(CommandError, match="`--force` is not an option of send.*`--no-validate`"):
+        read(text)
+
+
+def test_an_option_after_the_client_still_needs_a_text():
+    with pytest.raises(CommandError, match="The message to 091000001 is empty"):
+        read("send 091000001 --no-validate")
+
+
+def test_an_option_is_never_offered_as_part_of_the_client():
+    offered = []
+
+    def every_word(platform, words):
+        offered.append(list(words))
+        return len(words)
+
+    assert parse("send 1:5989 a b --no-validate c d", client_words=every_word) == Send(
+        "1:5989", "a b", "c d", validate=False
+    )
+    assert offered == [["a", "b"]]

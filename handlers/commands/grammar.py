@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.heynow.channels import Channel
 
 SUBCOMMANDS = ("send", "status", "history", "contact", "agenda", "help")
+OPTIONS = {"--no-validate": "no-validate"}  # as typed (in lower case) -> the option
 _TOKEN = re.compile(r"\s*(\S+)")
 
 ClientWords = Callable[[str | None, Sequence[str]], int]
@@ -122,35 +123,54 @@ def looks_like_platform(word: str) -> bool:
 
 
 def _parse_send(rest: str, client_words: ClientWords) -> Command:
-    """`[OPTIONS] [CHANNEL:PLATFORM] CLIENT TEXT`; CLIENT is as many words as `client_words` says."""
-    validate, platform = True, None
+    """`[CHANNEL:PLATFORM] CLIENT TEXT`, with options anywhere before TEXT: before, between or
+    after the platform and the client. CLIENT is as many words as `client_words` says; TEXT
+    starts at the first word after it that is no option, and is kept exactly as typed."""
     words = [(m.group(1), m.end()) for m in _TOKEN.finditer(rest)]  # each with where it ends
     if not words:
         return OpenSendForm()
-    first = 0
-    for word, _ in words:
-        if word == "--no-validate":
-            validate = False
-        elif word.startswith("--"):
-            raise CommandError(
-                f"`{word}` is not an option of send: the only one is `--no-validate`."
-            )
+    options: set[str] = set()
+    platform: str | None = None
+    at = 0
+    while at < len(words):
+        word = words[at][0]
+        if _is_option(word):
+            options.add(_option(word))
         elif platform is None and looks_like_platform(word):
             platform = word
         else:
             break
-        first += 1
-    if first == len(words):
+        at += 1
+    if at == len(words):
         raise CommandError(
             "Say who to send to and what: `/heynow send [CHANNEL:PLATFORM] CLIENT TEXT`."
         )
-    run = words[first:]  # the words that may name the client
+    end = at
+    while end < len(words) and not _is_option(words[end][0]):
+        end += 1
+    run = words[at:end]  # the words that may name the client: up to the next option
     count = min(max(client_words(platform, [w for w, _ in run]), 1), len(run))
     client = " ".join(w for w, _ in run[:count])
-    text = rest[run[count - 1][1] :].strip()
+    after = at + count  # options may follow the client (if it is the whole run)
+    while after < len(words) and _is_option(words[after][0]):
+        options.add(_option(words[after][0]))
+        after += 1
+    text = rest[words[after - 1][1] :].strip()
     if not text:
         raise CommandError(f"The message to {client} is empty: `/heynow send {client} Hello!`")
-    return Send(platform=platform, client=client, text=text, validate=validate)
+    return Send(platform=platform, client=client, text=text, validate="no-validate" not in options)
+
+
+def _is_option(word: str) -> bool:
+    return word.startswith("--")
+
+
+def _option(word: str) -> str:
+    """The option `word` names; an unknown one is refused, naming the options."""
+    name = OPTIONS.get(word.lower())
+    if name is None:
+        raise CommandError(f"`{word}` is not an option of send: the only one is `--no-validate`.")
+    return name
 
 
 def _optional_platform(rest: str) -> tuple[str | None, str]:

@@ -53,6 +53,29 @@ def test_agenda_by_a_number_finds_only_that_number(slack):
     assert "Diego Fernández" in shown and "Carla" not in shown
 
 
+# -- options anywhere before the text ----------------------------------------------------------
+
+
+def test_an_option_after_the_client_is_an_option(slack, sim, db):
+    slack.command("send 091000001 --no-validate Hola sin validar")
+    assert [(r["text"], r["validate"]) for r in db.messages()] == [("Hola sin validar", 0)]
+    send = wait_for(lambda: sim.sends("Hola sin validar"))[0]
+    assert send["query"] == {"contactValidation": "false"}
+
+
+def test_an_option_in_the_text_is_text(slack, sim, db):
+    slack.command("send 091000001 Hola --no-validate")
+    assert [(r["text"], r["validate"]) for r in db.messages()] == [("Hola --no-validate", 1)]
+    send = wait_for(lambda: sim.sends("Hola --no-validate"))[0]
+    assert send["query"] == {"contactValidation": "true"}
+
+
+def test_an_unknown_option_after_the_client_is_refused(slack, sim, db):
+    ack = slack.command("send 091000001 --bogus Hola")
+    assert "`--bogus` is not an option of send" in ack.text and "`--no-validate`" in ack.text
+    assert db.messages() == [] and sim.sends() == []
+
+
 # -- the send form: digits of other scripts ----------------------------------------------------
 
 
