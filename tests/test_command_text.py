@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bot.heynow import PlatformRef
@@ -154,3 +156,47 @@ def test_an_option_is_never_offered_as_part_of_the_client():
         "1:5989", "a b", "c d", validate=False
     )
     assert offered == [["a", "b"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("enviar 091000001 Hola", Send(None, "091000001", "Hola")),
+        ("ENVIAR", OpenSendForm()),
+        ("enviar --sin-validar 2:123 456 hola", Send("2:123", "456", "hola", validate=False)),
+        ("send 091000001 --Sin-Validar hola", Send(None, "091000001", "hola", validate=False)),
+        ("estado #12", Status(None, "#12")),
+        ("estado", History()),
+        ("historial", History()),
+        ("contacto 091000001", ContactLookup(None, "091000001")),
+        ("agenda perez", AgendaSearch(None, "perez")),
+        ("ayuda", Help()),
+        ("Ayuda", Help()),
+    ],
+)
+def test_spanish_words_are_the_same_commands(text, command):
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("envair 091 hi", "Did you mean `/heynow enviar`?"),
+        ("histroial", "Did you mean `/heynow historial`?"),
+        ("contato 091", "Did you mean `/heynow contacto`?"),
+        ("sned 091 hi", "Did you mean `/heynow send`?"),
+        ("ayudaa", "Did you mean `/heynow ayuda`?"),
+        ("send --sin-valdar 091 hi", "Did you mean `--sin-validar`?"),
+        ("send 091 --no-valdate hi", "Did you mean `--no-validate`?"),
+    ],
+)
+def test_did_you_mean_knows_both_languages(text, says):
+    with pytest.raises(CommandError, match=re.escape(says)):
+        parse(text)
+
+
+def test_an_unknown_option_names_the_option_in_both_languages():
+    with pytest.raises(CommandError) as raised:
+        parse("send --force 091 hi")
+    assert "`--no-validate`" in str(raised.value) and "`--sin-validar`" in str(raised.value)
+    assert "Did you mean" not in str(raised.value)

@@ -16,13 +16,26 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.heynow.channels import Channel
 
-SUBCOMMANDS = ("send", "status", "history", "contact", "agenda", "help")
-OPTIONS = {"--no-validate": "no-validate"}  # as typed (in lower case) -> the option
+# The words of each sub-command and option, English then Spanish (as typed, in lower case).
+SUBCOMMANDS = {
+    "send": "send",
+    "enviar": "send",
+    "status": "status",
+    "estado": "status",
+    "history": "history",
+    "historial": "history",
+    "contact": "contact",
+    "contacto": "contact",
+    "agenda": "agenda",
+    "help": "help",
+    "ayuda": "help",
+}
+OPTIONS = {"--no-validate": "no-validate", "--sin-validar": "no-validate"}
 _TOKEN = re.compile(r"\s*(\S+)")
 
 ClientWords = Callable[[str | None, Sequence[str]], int]
@@ -91,16 +104,21 @@ def parse(text: str, client_words: ClientWords = one_word) -> Command:
     """The command `text` says; `client_words` decides how many words a send's client spans."""
     text = unescape_slack(text or "")
     word, rest = _next(text)
-    if word is None or word.lower() == "help":
-        return Help()
-    if word.lower() == "send":
-        return _parse_send(rest, client_words)
-    handler = _PARSERS.get(word.lower())
-    if handler is None:
-        close = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1)
-        hint = f" Did you mean `/heynow {close[0]}`?" if close else ""
+    name = "help" if word is None else SUBCOMMANDS.get(word.lower())
+    if name is None:
+        hint = _did_you_mean(word or "", SUBCOMMANDS, "`/heynow {}`")
         raise CommandError(f"`{word}` is not a /heynow command.{hint} `/heynow help` lists them.")
-    return handler(rest)
+    if name == "help":
+        return Help()
+    if name == "send":
+        return _parse_send(rest, client_words)
+    return _PARSERS[name](rest)
+
+
+def _did_you_mean(word: str, words: Iterable[str], form: str) -> str:
+    """` Did you mean ...?` with the closest of `words` in either language, or nothing."""
+    close = difflib.get_close_matches(word.lower(), list(words), n=1)
+    return f" Did you mean {form.format(close[0])}?" if close else ""
 
 
 def _next(text: str) -> tuple[str | None, str]:
@@ -169,7 +187,11 @@ def _option(word: str) -> str:
     """The option `word` names; an unknown one is refused, naming the options."""
     name = OPTIONS.get(word.lower())
     if name is None:
-        raise CommandError(f"`{word}` is not an option of send: the only one is `--no-validate`.")
+        hint = _did_you_mean(word, OPTIONS, "`{}`")
+        raise CommandError(
+            f"`{word}` is not an option of send.{hint} The only one is `--no-validate` "
+            "(`--sin-validar` in Spanish): send even if the client is not in the agenda."
+        )
     return name
 
 

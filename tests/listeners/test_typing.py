@@ -76,6 +76,31 @@ def test_an_unknown_option_after_the_client_is_refused(slack, sim, db):
     assert db.messages() == [] and sim.sends() == []
 
 
+# -- Spanish words ------------------------------------------------------------------------------
+
+
+def test_enviar_sin_validar_sends_without_validation(slack, sim, db):
+    ack = slack.command("enviar 091 000 001 --sin-validar Hola en español")
+    assert "Sending to 59891000001" in ack.text
+    send = wait_for(lambda: sim.sends("Hola en español"))[0]
+    assert send["query"] == {"contactValidation": "false"}
+
+
+def test_ayuda_is_help(slack):
+    ack = slack.command("ayuda")
+    assert ack.json["text"] == "How to use /heynow"
+
+
+def test_contacto_and_historial_answer(slack):
+    assert "Ana Pérez" in slack.answer("contacto 091 000 001")
+    assert "You have not sent any message yet" in slack.answer("historial")
+
+
+def test_a_misspelt_spanish_word_gets_the_spanish_word(slack):
+    ack = slack.command("envair 091000001 hola")
+    assert "`envair` is not a /heynow command. Did you mean `/heynow enviar`?" in ack.text
+
+
 # -- the send form: digits of other scripts ----------------------------------------------------
 
 
