@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.listeners.harness import form_values, wait_for
+from tests.listeners.harness import Slack, form_values, wait_for
+
+FOREIGN = "1:59899000009"  # a platform of another Hey Now account
 
 # -- numbers as people write them ---------------------------------------------------------------
 
@@ -99,6 +101,74 @@ def test_contacto_and_historial_answer(slack):
 def test_a_misspelt_spanish_word_gets_the_spanish_word(slack):
     ack = slack.command("envair 091000001 hola")
     assert "`envair` is not a /heynow command. Did you mean `/heynow enviar`?" in ack.text
+
+
+# -- hints that fit what was typed ---------------------------------------------------------------
+
+
+def test_a_send_without_validation_is_not_told_to_send_without_validation(slack, sim):
+    ack = slack.command("send --no-validate 3:1460000000000000001 1599999999999999999 hola")
+    note = slack.response(ack.ref)["text"]
+    assert "Not sent: 1599999999999999999 is not in the agenda of Twitter" in note
+    assert "even without the agenda check" in note
+    assert "send again with" not in note
+
+
+def test_a_validated_send_not_in_the_agenda_is_told_it_may_go_without_validation(slack):
+    ack = slack.command("send 3:1460000000000000001 1599999999999999999 hola")
+    note = slack.response(ack.ref)["text"]
+    assert "send again with `--no-validate`" in note
+    assert "even without the agenda check" not in note
+
+
+def test_a_typed_platform_of_another_account_is_no_settings_matter(slack):
+    said = slack.answer(f"contact {FOREIGN} 59891000001")
+    assert "WhatsApp 59899000009 does not belong to this app's Hey Now account" in said
+    assert "HEYNOW_DEFAULT_PLATFORM" not in said
+
+
+def test_a_default_platform_of_another_account_is_for_an_admin(make_runtime, standin):
+    runtime = make_runtime(HEYNOW_DEFAULT_PLATFORM=FOREIGN)
+    slack = Slack(runtime, standin, standin.url)
+    said = slack.answer("contact 59891000001")
+    assert "WhatsApp 59899000009 does not belong to this app's Hey Now account" in said
+    assert "ask an admin to fix HEYNOW_DEFAULT_PLATFORM" in said
+
+
+def test_a_send_through_another_accounts_platform_says_when_the_setting_matters(slack):
+    ack = slack.command(f"send {FOREIGN} 091000001 hola")
+    note = slack.response(ack.ref)["text"]
+    assert "does not belong to this app's Hey Now account" in note
+    assert "If it is the app's default platform, ask an admin" in note
+
+
+def test_a_status_of_ours_refused_does_not_say_for_sure_the_setting_is_at_fault(slack, sim):
+    slack.command("send 091000001 seguime")
+    message = wait_for(
+        lambda: [
+            m
+            for m in slack.runtime.store.messages.recent_for_user(slack.team, slack.user)
+            if m.id_message_hey
+        ]
+    )[0]
+    sim.fault(method="GET", path="/api/message/", status=403)
+    said = slack.answer(f"status #{message.id}")
+    assert "does not belong to this app's Hey Now account" in said
+    assert "If it is the app's default platform, ask an admin" in said
+
+
+def test_the_post_of_a_send_without_validation_names_the_alternate_bot(slack):
+    slack.command("send --no-validate 1:59899000001 59891999999 a un desconocido")
+    post = wait_for(slack.posts)[0]["blocks"][0]["text"]["text"]
+    assert "Sent without the agenda check" in post
+    assert "may receive it from the platform's alternate bot number" in post
+    assert post.endswith("> a un desconocido")
+
+
+def test_the_post_of_a_validated_send_does_not(slack):
+    slack.command("send 091000001 a una conocida")
+    post = wait_for(slack.posts)[0]["blocks"][0]["text"]["text"]
+    assert "alternate bot" not in post and "agenda check" not in post
 
 
 # -- the send form: digits of other scripts ----------------------------------------------------
