@@ -63,3 +63,31 @@ def test_other_channels_keep_ids_but_refuse_path_characters():
 def test_text_limits_differ_per_channel():
     assert Channel.MESSENGER.text_limit < Channel.WHATSAPP.text_limit < Channel.TWITTER.text_limit
     assert not Channel.WEBCHAT.sends_single_messages
+
+
+@pytest.mark.parametrize("word", ["²", "١", "１"])
+def test_a_channel_in_other_digits_is_refused_in_plain_words(word):
+    # '²'.isdigit() is True but int('²') fails; '١' and '１' are digits int() would read.
+    with pytest.raises(
+        ValueError, match=f"`{word}` is not a Hey Now channel: use 1 \\(WhatsApp\\)"
+    ):
+        Channel.parse(word)
+
+
+def test_a_platform_in_other_digits_is_refused_in_plain_words():
+    with pytest.raises(ValueError, match="`²` is not a Hey Now channel"):
+        PlatformRef.parse("²:59899000001")
+    with pytest.raises(
+        ValueError, match="`５９` is not a platform id: use letters a-z and digits 0-9"
+    ):
+        PlatformRef.parse("1:５９")
+
+
+def test_an_id_in_other_digits_is_refused_in_plain_words_where_ids_are_opaque():
+    with pytest.raises(ValueError, match="letters a-z and digits 0-9, no spaces"):
+        normalise_client_id(Channel.MESSENGER, "٠٩١٠٠٠٠٠١", "UY")
+
+
+def test_a_whatsapp_number_in_other_digits_is_read_as_the_digits_it_shows():
+    # phonenumbers reads any script's decimal digits; the wire id is ASCII.
+    assert normalise_client_id(Channel.WHATSAPP, "٠٩١٠٠٠٠٠١", "UY") == "59891000001"

@@ -34,9 +34,13 @@ class Channel(IntEnum):
 
     @classmethod
     def parse(cls, word: str) -> Channel:
-        """Accept `1`..`4` or a channel name (`whatsapp`, `wa`, `facebook`, ...)."""
+        """Accept `1`..`4` or a channel name (`whatsapp`, `wa`, `facebook`, ...).
+
+        Only ASCII digits are channel numbers: `str.isdigit()` is also True for `²` (which
+        `int()` refuses) and for other scripts' digits, and those are refused like any word.
+        """
         key = word.strip().lower()
-        if key.isdigit() and int(key) in cls._value2member_map_:
+        if key.isascii() and key.isdigit() and int(key) in cls._value2member_map_:
             return cls(int(key))
         if key in _ALIASES:
             return _ALIASES[key]
@@ -90,7 +94,9 @@ class PlatformRef:
             )
         channel = Channel.parse(channel_word)
         if not _PLAIN_ID.match(platform_id):
-            raise ValueError(f"`{platform_id}` is not a platform id: use letters and digits only")
+            raise ValueError(
+                f"`{platform_id}` is not a platform id: use letters a-z and digits 0-9 only"
+            )
         return cls(channel, platform_id)
 
     def __str__(self) -> str:
@@ -128,12 +134,15 @@ def normalise_client_id(channel: Channel, typed: str, region: str) -> str:
     if not _PLAIN_ID.match(typed):
         raise ValueError(
             f"`{typed}` is not a {channel.label} id: use the client's id as Hey Now shows it "
-            "(letters and digits, no spaces)"
+            "(letters a-z and digits 0-9, no spaces)"
         )
     return typed
 
 
-def _normalise_phone(typed: str, region: str) -> str:
+def phone_number(typed: str, region: str) -> str | None:
+    """`typed` as a WhatsApp id (`59891000001`) if phonenumbers finds it a valid number, else
+    None. Local numbers are read in `region`; spaces, dots, dashes and brackets are allowed."""
+    typed = typed.strip()
     candidates = [typed]
     digits = re.sub(r"[\s().\-]", "", typed)
     if digits.isdigit():
@@ -146,6 +155,13 @@ def _normalise_phone(typed: str, region: str) -> str:
         if phonenumbers.is_valid_number(number):
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             return e164.lstrip("+")
+    return None
+
+
+def _normalise_phone(typed: str, region: str) -> str:
+    number = phone_number(typed, region)
+    if number is not None:
+        return number
     raise ValueError(
         f"`{typed}` is not a valid phone number: write it with its country code "
         f"(`+598 91 000 001`) or as a local {region} number (`091 000 001`)"

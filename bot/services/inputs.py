@@ -5,10 +5,16 @@ They live here, not in handlers, so that both refuse the same things with the sa
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import takewhile
 
 from bot.heynow import PlatformRef
-from bot.heynow.channels import normalise_client_id
+from bot.heynow.channels import Channel, normalise_client_id, phone_number
+
+_NUMBER_PART = re.compile(r"^[\d+().\-]+$")  # a word that may be part of a typed phone number
+NUMBER_WORDS_MAX = 16  # an E.164 number has at most 15 digits, and a `+`
 
 
 class InputError(ValueError):
@@ -67,6 +73,34 @@ class Inputs:
             return normalise_client_id(ref.channel, typed, self.default_region)
         except ValueError as exc:
             raise InputError(str(exc), "client") from None
+
+    def client_words(self, platform: str | None, words: Sequence[str]) -> int:
+        """How many of a send's leading `words` name its client (grammar.ClientWords).
+
+        On WhatsApp, the longest run of words that is a valid phone number, so `+598 91 000
+        002 Hola` sends "Hola" to 59891000002; only words of digits and `+ ( ) . -` are tried,
+        so the text is never taken for part of a number, and at most NUMBER_WORDS_MAX of them
+        (a bound on the work, not on any real number). When no run is valid, all those words,
+        so that the error names what was typed (`091 000`). Other channels' ids are one word,
+        and so is the client when the platform is wrong (send_request then says why).
+        """
+        try:
+            ref = self.platform(platform)
+        except InputError:
+            return 1
+        if ref.channel is not Channel.WHATSAPP:
+            return 1
+        parts = list(takewhile(_NUMBER_PART.match, words[:NUMBER_WORDS_MAX]))
+        for count in range(len(parts), 0, -1):
+            if phone_number(" ".join(parts[:count]), self.default_region) is not None:
+                return count
+        return max(1, len(parts))
+
+    def phone_number(self, ref: PlatformRef, typed: str) -> str | None:
+        """`typed` as a WhatsApp id if `ref` is on WhatsApp and `typed` is a valid number."""
+        if ref.channel is not Channel.WHATSAPP:
+            return None
+        return phone_number(typed, self.default_region)
 
     def send_request(
         self, origin: SlackOrigin, platform: str | None, client: str, text: str, *, validate: bool

@@ -99,7 +99,8 @@ class Lookups:
     def agenda(self, platform: str | None, query: str, page: int = 1) -> AgendaPage:
         ref = self.inputs.platform(platform)
         everyone = self.contacts.agenda(ref, sort_key=lambda c: fold(c.name or c.client_id))
-        matches = [c for c in everyone if _matches(c, query)]
+        number = self.inputs.phone_number(ref, query)
+        matches = [c for c in everyone if _matches(c, query, number)]
         pages = max(1, math.ceil(len(matches) / AGENDA_PAGE_SIZE))
         page = min(max(1, page), pages)
         start = (page - 1) * AGENDA_PAGE_SIZE
@@ -114,8 +115,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def _matches(contact: Contact, query: str) -> bool:
+def _matches(contact: Contact, query: str, number: str | None = None) -> bool:
+    """Every word of `query` is in the contact's name, id or phones (case and accents
+    ignored); or the query is a valid phone number (`number`: `091 000 003` read as
+    59891000003) and the contact's id is that number."""
     if not query.strip():
+        return True
+    if number is not None and contact.client_id == number:
         return True
     haystack = fold(" ".join([contact.name or "", contact.client_id, *contact.phones]))
     return all(word in haystack for word in fold(query).split())

@@ -34,18 +34,30 @@ OUT_OF_DATE = "This button is out of date. Run the command again to get a fresh 
 
 
 def explain(
-    error: HeyNowError, *, action: str, ref: PlatformRef | None = None, subject: str = ""
+    error: HeyNowError,
+    *,
+    action: str,
+    ref: PlatformRef | None = None,
+    subject: str = "",
+    platform_typed: bool | None = None,
+    validated: bool = True,
 ) -> str:
-    """A Hey Now failure in plain words, with what to do; `action` is send, status, contact or agenda."""
+    """A Hey Now failure in plain words, with what to do; `action` is send, status, contact or agenda.
+
+    The advice fits what was asked: `platform_typed` says whether the person named the platform
+    (None: not known, as for a send explained after the ack), so that the default platform's
+    setting is blamed only when it was used; `validated` whether a send asked Hey Now to check
+    the agenda, so that one sent without the check is not told to send without it.
+    """
     where = escape(ref.label) if ref else "that platform"
     who = escape(subject)
     sending = action == "send"
     if isinstance(error, NotFound):
-        return _not_found(action, who, where)
+        return _not_found(action, who, where, validated)
     if isinstance(error, PermissionDenied):
         return (
-            f"{where} does not belong to this app's Hey Now account. Use one of the account's "
-            "platforms (an admin knows which), or ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
+            f"{where} does not belong to this app's Hey Now account. "
+            + _DENIED_ADVICE[platform_typed]
         )
     if isinstance(error, DeliveryUnknown):
         return error.user_message
@@ -57,7 +69,27 @@ def explain(
     return error.user_message + nothing_sent
 
 
-def _not_found(action: str, who: str, where: str) -> str:
+_DENIED_ADVICE = {
+    True: "Use one of the account's platforms (an admin knows which).",
+    False: (
+        "It is the app's default platform: name one of the account's platforms as "
+        "CHANNEL:PLATFORM (an admin knows which), and ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
+    ),
+    None: (
+        "Use one of the account's platforms (an admin knows which). If it is the app's default "
+        "platform, ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
+    ),
+}
+
+
+def _not_found(action: str, who: str, where: str, validated: bool) -> str:
+    if action == "send" and not validated:
+        return (
+            f"Not sent: {who} is not in the agenda of {where} (they never wrote to it), and that "
+            "platform does not write to clients outside it, even without the agenda check "
+            "(`--no-validate`). Check the number with `/heynow contact`, or send from another "
+            "platform."
+        )
     if action == "send":
         return (
             f"Not sent: {who} is not in the agenda of {where} (they never wrote to it). "
@@ -87,7 +119,13 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
     who = escape(message.client_name or message.client_id)
     if notice is SenderNotice.REJECTED:
         error = revive(payload.get("error"), payload.get("status_code"))
-        return explain(error, action="send", ref=platform_of(message), subject=message.client_id)
+        return explain(
+            error,
+            action="send",
+            ref=platform_of(message),
+            subject=message.client_id,
+            validated=bool(message.validate),
+        )
     if notice is SenderNotice.UNKNOWN:
         return f"{DeliveryUnknown.user_message} ({ref} to {who})"
     if notice is SenderNotice.INTERRUPTED:

@@ -93,6 +93,11 @@ def reference(message: Message) -> str:
 def tracking_message(message: Message) -> tuple[str, list[Block]]:
     """The visible channel post of a send; its status line is updated as the status moves."""
     head = f"<@{message.slack_user}> sent a message to {recipient(message)} through {platform_label(message)}"
+    if not message.validate:  # before the text, which a long message may have cut
+        head += (
+            "\n:information_source: Sent without the agenda check: the client may receive it "
+            "from the platform's alternate bot number rather than from this one."
+        )
     quoted = "\n".join("> " + line for line in escape(message.text).splitlines() or [""])
     blocks = [
         section(f"{head}\n{quoted}"),

@@ -35,7 +35,7 @@ def heynow_command(
 ) -> None:
     inputs: Inputs = context["inputs"]
     try:
-        parsed = grammar.parse(command.get("text", ""))
+        parsed = grammar.parse(command.get("text", ""), client_words=inputs.client_words)
     except grammar.CommandError as exc:
         ack(text=str(exc), blocks=render.error(str(exc)))
         return
@@ -120,7 +120,15 @@ def look_up(
         body = render.error(str(exc))
     except HeyNowError as exc:
         where = _safe_platform(lookups.inputs, platform)
-        body = render.error(explain(exc, action=action, ref=where, subject=subject))
+        body = render.error(
+            explain(
+                exc,
+                action=action,
+                ref=where,
+                subject=subject,
+                platform_typed=_platform_typed(parsed, platform),
+            )
+        )
     except Exception:
         logger.exception("/heynow %s failed", action)
         body = render.error(OOPS)
@@ -135,6 +143,14 @@ def _describe(parsed: grammar.Lookup) -> tuple[str, str, str | None]:
     if isinstance(parsed, grammar.AgendaSearch):
         return "agenda", parsed.query, parsed.platform
     return "history", "", None
+
+
+def _platform_typed(parsed: grammar.Lookup, platform: str | None) -> bool | None:
+    """Whether the person named the platform that failed; None when it is not known (a status
+    of one of ours, untyped, asks the platform the message went through)."""
+    if platform is not None:
+        return True
+    return None if isinstance(parsed, grammar.Status) else False
 
 
 def _safe_platform(inputs: Inputs, typed: str | None) -> PlatformRef | None:

@@ -1,19 +1,49 @@
 """The grammar of `/heynow ...`: the text Slack sends, parsed into one typed command.
 
 Pure functions: no Slack, no Hey Now. What a command's words *mean* (a valid number, a known
-platform) is checked by bot.messaging; here only the shape of the sentence is.
+platform) is checked by bot.services.inputs; here only the shape of the sentence is.
+
+One decision needs meaning: where a send's client ends and its text begins. A WhatsApp number
+is often typed in groups (`091 000 002`, `+598 91 000 002`), and whether three words are one
+number depends on the platform's channel, which is the default platform's when none is typed.
+So `parse` finds the words (after the options and the platform) that may name the client and
+asks `client_words` how many of them do; the listener passes `Inputs.client_words`, which
+knows the channel and the region. Everything after those words is the text, exactly as typed.
+Without `client_words` the client is one word.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.heynow.channels import Channel
 
-SUBCOMMANDS = ("send", "status", "history", "contact", "agenda", "help")
+# The words of each sub-command and option, English then Spanish (as typed, in lower case).
+SUBCOMMANDS = {
+    "send": "send",
+    "enviar": "send",
+    "status": "status",
+    "estado": "status",
+    "history": "history",
+    "historial": "history",
+    "contact": "contact",
+    "contacto": "contact",
+    "agenda": "agenda",
+    "help": "help",
+    "ayuda": "help",
+}
+OPTIONS = {"--no-validate": "no-validate", "--sin-validar": "no-validate"}
 _TOKEN = re.compile(r"\s*(\S+)")
+
+ClientWords = Callable[[str | None, Sequence[str]], int]
+"""(the platform as typed or None, the words that may name the client) -> how many do (>= 1)."""
+
+
+def one_word(platform: str | None, words: Sequence[str]) -> int:
+    return 1
 
 
 class CommandError(ValueError):
@@ -70,17 +100,25 @@ def unescape_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def parse(text: str) -> Command:
+def parse(text: str, client_words: ClientWords = one_word) -> Command:
+    """The command `text` says; `client_words` decides how many words a send's client spans."""
     text = unescape_slack(text or "")
     word, rest = _next(text)
-    if word is None or word.lower() == "help":
-        return Help()
-    handler = _PARSERS.get(word.lower())
-    if handler is None:
-        close = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1)
-        hint = f" Did you mean `/heynow {close[0]}`?" if close else ""
+    name = "help" if word is None else SUBCOMMANDS.get(word.lower())
+    if name is None:
+        hint = _did_you_mean(word or "", SUBCOMMANDS, "`/heynow {}`")
         raise CommandError(f"`{word}` is not a /heynow command.{hint} `/heynow help` lists them.")
-    return handler(rest)
+    if name == "help":
+        return Help()
+    if name == "send":
+        return _parse_send(rest, client_words)
+    return _PARSERS[name](rest)
+
+
+def _did_you_mean(word: str, words: Iterable[str], form: str) -> str:
+    """` Did you mean ...?` with the closest of `words` in either language, or nothing."""
+    close = difflib.get_close_matches(word.lower(), list(words), n=1)
+    return f" Did you mean {form.format(close[0])}?" if close else ""
 
 
 def _next(text: str) -> tuple[str | None, str]:
@@ -102,31 +140,59 @@ def looks_like_platform(word: str) -> bool:
     return True
 
 
-def _parse_send(rest: str) -> Command:
-    validate, platform = True, None
-    word, after = _next(rest)
-    if word is None:
+def _parse_send(rest: str, client_words: ClientWords) -> Command:
+    """`[CHANNEL:PLATFORM] CLIENT TEXT`, with options anywhere before TEXT: before, between or
+    after the platform and the client. CLIENT is as many words as `client_words` says; TEXT
+    starts at the first word after it that is no option, and is kept exactly as typed."""
+    words = [(m.group(1), m.end()) for m in _TOKEN.finditer(rest)]  # each with where it ends
+    if not words:
         return OpenSendForm()
-    while word is not None and (
-        word.startswith("--") or (platform is None and looks_like_platform(word))
-    ):
-        if word == "--no-validate":
-            validate = False
-        elif word.startswith("--"):
-            raise CommandError(
-                f"`{word}` is not an option of send: the only one is `--no-validate`."
-            )
-        else:
+    options: set[str] = set()
+    platform: str | None = None
+    at = 0
+    while at < len(words):
+        word = words[at][0]
+        if _is_option(word):
+            options.add(_option(word))
+        elif platform is None and looks_like_platform(word):
             platform = word
-        word, after = _next(after)
-    if word is None:
+        else:
+            break
+        at += 1
+    if at == len(words):
         raise CommandError(
             "Say who to send to and what: `/heynow send [CHANNEL:PLATFORM] CLIENT TEXT`."
         )
-    text = after.strip()
+    end = at
+    while end < len(words) and not _is_option(words[end][0]):
+        end += 1
+    run = words[at:end]  # the words that may name the client: up to the next option
+    count = min(max(client_words(platform, [w for w, _ in run]), 1), len(run))
+    client = " ".join(w for w, _ in run[:count])
+    after = at + count  # options may follow the client (if it is the whole run)
+    while after < len(words) and _is_option(words[after][0]):
+        options.add(_option(words[after][0]))
+        after += 1
+    text = rest[words[after - 1][1] :].strip()
     if not text:
-        raise CommandError(f"The message to {word} is empty: `/heynow send {word} Hello!`")
-    return Send(platform=platform, client=word, text=text, validate=validate)
+        raise CommandError(f"The message to {client} is empty: `/heynow send {client} Hello!`")
+    return Send(platform=platform, client=client, text=text, validate="no-validate" not in options)
+
+
+def _is_option(word: str) -> bool:
+    return word.startswith("--")
+
+
+def _option(word: str) -> str:
+    """The option `word` names; an unknown one is refused, naming the options."""
+    name = OPTIONS.get(word.lower())
+    if name is None:
+        hint = _did_you_mean(word, OPTIONS, "`{}`")
+        raise CommandError(
+            f"`{word}` is not an option of send.{hint} The only one is `--no-validate` "
+            "(`--sin-validar` in Spanish): send even if the client is not in the agenda."
+        )
+    return name
 
 
 def _optional_platform(rest: str) -> tuple[str | None, str]:
@@ -157,11 +223,11 @@ def _parse_history(rest: str) -> Command:
 def _parse_contact(rest: str) -> Command:
     platform, rest = _optional_platform(rest)
     words = rest.split()
-    if len(words) != 1:
+    if not words:
         raise CommandError(
             "Use `/heynow contact [CHANNEL:PLATFORM] CLIENT`, e.g. `/heynow contact 091000001`."
         )
-    return ContactLookup(platform=platform, client=words[0])
+    return ContactLookup(platform=platform, client=" ".join(words))  # `091 000 001` is one
 
 
 def _parse_agenda(rest: str) -> Command:
@@ -169,8 +235,7 @@ def _parse_agenda(rest: str) -> Command:
     return AgendaSearch(platform=platform, query=" ".join(rest.split()))
 
 
-_PARSERS = {
-    "send": _parse_send,
+_PARSERS = {  # send, which needs client_words, is parsed apart
     "status": _parse_status,
     "history": _parse_history,
     "contact": _parse_contact,
