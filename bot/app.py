@@ -36,6 +36,7 @@ from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
+from bot.services.permissions import Permissions
 from bot.services.sending import Sending, SendResult
 from bot.services.tracking import Tracking
 from bot.simulator import SimulatorState, WorldError, load_config, make_wsgi_app
@@ -162,8 +163,13 @@ def build_runtime(settings: Settings) -> Runtime:
     inputs = Inputs(
         default_platform=settings.heynow_default_platform,
         default_region=settings.heynow_default_region,
+        platforms=settings.heynow_platforms,
     )
-    lookups = Lookups(store, heynow, inputs, contacts, tracking)
+    listeners_slack = slack_client(settings, retries=True)
+    permissions = Permissions(
+        listeners_slack, senders=settings.heynow_senders, platforms=settings.heynow_platforms
+    )
+    lookups = Lookups(store, heynow, inputs, contacts, tracking, permissions)
     poster = Poster(
         store,
         slack_client(settings, retries=False),
@@ -205,13 +211,19 @@ def build_runtime(settings: Settings) -> Runtime:
         clock=sending.clock,
     )
     bolt = App(
-        client=slack_client(settings, retries=True),
+        client=listeners_slack,
         signing_secret=settings.slack_signing_secret,
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
     )
     lookup_pool = LookupPool()
     register_listeners(
         bolt,
-        {"inputs": inputs, "sending": sending, "lookups": lookups, "lookup_pool": lookup_pool},
+        {
+            "inputs": inputs,
+            "sending": sending,
+            "lookups": lookups,
+            "lookup_pool": lookup_pool,
+            "permissions": permissions,
+        },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)

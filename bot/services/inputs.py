@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 
+from bot.config import AllowedPlatform
 from bot.heynow import PlatformRef
 from bot.heynow.channels import Channel, normalise_client_id, phone_number
 
@@ -50,16 +51,30 @@ class SendRequest:
 
 
 class Inputs:
-    def __init__(self, *, default_platform: PlatformRef | None, default_region: str) -> None:
+    def __init__(
+        self,
+        *,
+        default_platform: PlatformRef | None,
+        default_region: str,
+        platforms: tuple[AllowedPlatform, ...] = (),
+    ) -> None:
         self.default_platform = default_platform
         self.default_region = default_region
+        self.platforms = platforms  # HEYNOW_PLATFORMS; empty: any platform of the account
 
     def platform(self, typed: str | None) -> PlatformRef:
         if typed:
             try:
-                return PlatformRef.parse(typed)
+                ref = PlatformRef.parse(typed)
             except ValueError as exc:
                 raise InputError(str(exc), "platform") from None
+            if self.platforms and ref not in {p.ref for p in self.platforms}:
+                known = ", ".join(f"`{p.ref}` ({p.label})" for p in self.platforms)
+                raise InputError(
+                    f"`{ref}` is not one of this workspace's platforms. Use one of: {known}.",
+                    "platform",
+                )
+            return ref
         if self.default_platform is None:
             raise InputError(
                 "No default platform is configured: name one as CHANNEL:PLATFORM "

@@ -12,6 +12,7 @@ from bot.heynow import Contact, HeyNowClient, NotFound, PlatformRef
 from bot.heynow.channels import platform_of
 from bot.services.contacts import Contacts
 from bot.services.inputs import InputError, Inputs
+from bot.services.permissions import Permissions
 from bot.services.tracking import Tracking
 from storage import Store
 
@@ -45,17 +46,27 @@ class Lookups:
         inputs: Inputs,
         contacts: Contacts,
         tracking: Tracking,
+        permissions: Permissions,
     ) -> None:
         self.store = store
         self.heynow = heynow
         self.inputs = inputs
         self.contacts = contacts
         self.tracking = tracking
+        self.permissions = permissions
 
-    def status(self, team_id: str | None, platform: str | None, typed_id: str) -> StatusAnswer:
+    def status(
+        self, team_id: str | None, user_id: str, platform: str | None, typed_id: str
+    ) -> StatusAnswer:
         """A live status; for one of our messages it also counts as a poll (and so moves the
-        thread along), decided like any other observation."""
+        thread along), decided like any other observation. One of ours is shown to its sender,
+        and to others only when it was posted in a public channel."""
         ours = self._find_ours(team_id, typed_id.strip())
+        if ours is not None and platform is None and not self.permissions.may_see(ours, user_id):
+            raise InputError(
+                f"Message #{ours.id} was sent by someone else in a private conversation, so only "
+                "its sender can see it."
+            )
         if ours is not None and platform is None:
             ref = platform_of(ours)
             if ours.id_message_hey is None:
@@ -84,7 +95,9 @@ class Lookups:
         """Ours, and of this workspace: a number from another team is not found."""
         number = typed_id.lstrip("#")
         message = (
-            self.store.messages.get(int(number)) if number.isdigit() and len(number) < 12 else None
+            self.store.messages.get(int(number))
+            if number.isascii() and number.isdigit() and len(number) < 12
+            else None
         )
         message = message or self.store.messages.find_by_hey_id(typed_id)
         return message if message is not None and message.team_id == team_id else None

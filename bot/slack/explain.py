@@ -16,6 +16,7 @@ from bot.heynow import (
 )
 from bot.heynow import errors as heynow_errors
 from bot.heynow.channels import platform_of
+from bot.services.permissions import Permissions
 from bot.slack.render import escape
 
 OOPS = (
@@ -174,4 +175,15 @@ def unrecorded_note(message: Message, state: str, hey_id: str | None) -> str:
     return (
         f"Your message to {who} was *not sent* (Hey Now refused it), and the app could not record "
         "that (its database is failing). Tell an admin."
+    )
+
+
+def not_a_sender(permissions: Permissions) -> str:
+    """Told to someone HEYNOW_SENDERS does not name: who may send, and what they can do."""
+    who = ", ".join(
+        f"<!subteam^{s}>" if s.startswith("S") else f"<@{s}>" for s in permissions.senders
+    )
+    return (
+        f"Only {who} may send messages through Hey Now here. You can still use "
+        "`/heynow contact`, `/heynow agenda` and `/heynow help`; ask one of them to send it."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.config import AllowedPlatform
 from bot.heynow import PlatformRef
 from bot.slack.render import Block, context, escape, section
 
@@ -50,14 +51,23 @@ def help_blocks(default_platform: PlatformRef | None) -> list[Block]:
     return [section(usage), context(notes), button]
 
 
-def send_form(default_platform: PlatformRef | None, origin_channel: str) -> dict[str, Any]:
-    """The send modal; private_metadata keeps the channel the form was opened from."""
-    platform_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "placeholder": {"type": "plain_text", "text": "1:59899000001"},
-    }
-    if default_platform:
+def send_form(
+    default_platform: PlatformRef | None,
+    origin_channel: str,
+    platforms: tuple[AllowedPlatform, ...] = (),
+) -> dict[str, Any]:
+    """The send modal; private_metadata keeps the channel the form was opened from. With
+    HEYNOW_PLATFORMS it offers exactly those, by label; otherwise CHANNEL:PLATFORM is typed."""
+    platform_input = (
+        _platform_choice(platforms, default_platform)
+        if platforms
+        else {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "placeholder": {"type": "plain_text", "text": "1:59899000001"},
+        }
+    )
+    if default_platform and not platforms:
         platform_input["initial_value"] = str(default_platform)
     return {
         "type": "modal",
@@ -123,3 +133,17 @@ def send_form(default_platform: PlatformRef | None, origin_channel: str) -> dict
             },
         ],
     }
+
+
+def _platform_choice(
+    platforms: tuple[AllowedPlatform, ...], default: PlatformRef | None
+) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": p.label[:75]}, "value": str(p.ref)}
+        for p in platforms
+    ]
+    choice: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
+    initial = next((o for o in options if o["value"] == str(default)), None)
+    if initial is not None:
+        choice["initial_option"] = initial
+    return choice

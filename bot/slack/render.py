@@ -253,8 +253,8 @@ SIMULATED = (
 
 
 def simulated(fields: dict[str, Any]) -> dict[str, Any]:
-    """A post's fields, marked as coming from the simulator (its text and its blocks)."""
-    marked = {**fields, "text": f"[Simulated] {fields.get('text', '')}"}
+    """A post's fields, marked as coming from the simulator: a last line under what it shows."""
+    marked = dict(fields)
     if fields.get("blocks"):
         marked["blocks"] = [*fields["blocks"], context(SIMULATED)]
     else:  # a text-only post (a thread reply): its text, already escaped, then the mark

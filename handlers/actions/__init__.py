@@ -18,8 +18,8 @@ from bot.heynow import HeyNowError
 from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
-from bot.slack.explain import OUT_OF_DATE, explain
-from handlers.commands import open_form
+from bot.slack.explain import OUT_OF_DATE, explain, not_a_sender
+from handlers.commands import may_send, open_form
 
 logger = logging.getLogger(__name__)
 
@@ -70,5 +70,9 @@ def open_send_form(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
+    if not may_send(context, body["user"]["id"]):
+        refusal = not_a_sender(context["permissions"])
+        respond(text=refusal, blocks=render.error(refusal), response_type="ephemeral")
+        return
     channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
     open_form(client, respond, body["trigger_id"], context["inputs"], channel)

@@ -16,9 +16,10 @@ from slack_sdk.errors import SlackApiError
 from bot.heynow import HeyNowError, PlatformRef
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.lookups import Lookups
+from bot.services.permissions import Permissions
 from bot.services.sending import Sending
 from bot.slack import render
-from bot.slack.explain import FORM_UNAVAILABLE, OOPS, STORAGE_DOWN, explain
+from bot.slack.explain import FORM_UNAVAILABLE, OOPS, STORAGE_DOWN, explain, not_a_sender
 from bot.slack.forms import help_blocks, send_form
 from handlers.commands import grammar
 from storage import StorageUnavailable
@@ -41,6 +42,11 @@ def heynow_command(
         return
     if isinstance(parsed, grammar.Help):
         ack(text="How to use /heynow", blocks=help_blocks(inputs.default_platform))
+    elif isinstance(parsed, grammar.OpenSendForm | grammar.Send) and not may_send(
+        context, command["user_id"]
+    ):
+        refusal = not_a_sender(context["permissions"])
+        ack(text=refusal, blocks=render.error(refusal))
     elif isinstance(parsed, grammar.OpenSendForm):
         ack()
         open_form(client, respond, command["trigger_id"], inputs, command["channel_id"])
@@ -51,13 +57,21 @@ def heynow_command(
         context["lookup_pool"].submit(look_up, parsed, command, respond, context["lookups"])
 
 
+def may_send(context: BoltContext, user_id: str) -> bool:
+    permissions: Permissions = context["permissions"]
+    return permissions.may_send(user_id)
+
+
 def open_form(
     client: WebClient, respond: Respond, trigger_id: str, inputs: Inputs, channel: str
 ) -> None:
     """Open the send form; if Slack will not (a trigger past its 3 s, Slack down), say so
     instead of raising after the ack (Bolt would then lose the ack: bolt-python 1.30)."""
     try:
-        client.views_open(trigger_id=trigger_id, view=send_form(inputs.default_platform, channel))
+        client.views_open(
+            trigger_id=trigger_id,
+            view=send_form(inputs.default_platform, channel, inputs.platforms),
+        )
     except SlackApiError as exc:
         logger.warning("views.open failed: %s", exc.response.get("error"))
         respond(
@@ -110,7 +124,9 @@ def look_up(
         if isinstance(parsed, grammar.History):
             body = render.history(lookups.history(team, user))
         elif isinstance(parsed, grammar.Status):
-            body = render.status_report(lookups.status(team, parsed.platform, parsed.message_id))
+            body = render.status_report(
+                lookups.status(team, user, parsed.platform, parsed.message_id)
+            )
         elif isinstance(parsed, grammar.ContactLookup):
             contact, ref = lookups.contact(parsed.platform, parsed.client)
             body = render.contact_card(contact, ref)

@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.sending import Sending
+from bot.slack.explain import not_a_sender
 from bot.slack.forms import SEND_FORM_ID
 from storage import StorageUnavailable
 
@@ -42,6 +43,9 @@ def submit_send_form(
     if channel is None:
         logger.warning("A send form came back with private_metadata the app never wrote")
         ack(response_action="errors", errors={"text": FORM_OUT_OF_DATE})
+        return
+    if not context["permissions"].may_send(user):
+        ack(response_action="errors", errors={"text": not_a_sender(context["permissions"])[:150]})
         return
     team = (body.get("team") or {}).get("id")
     origin = SlackOrigin(
@@ -84,4 +88,7 @@ def _digest(values: dict[str, Any]) -> str:
 
 
 def _text(values: dict[str, Any], block_id: str) -> str:
-    return (values.get(block_id, {}).get("value", {}).get("value") or "").strip()
+    """A text field's value, or a select's chosen value (the platform, with HEYNOW_PLATFORMS)."""
+    field = values.get(block_id, {}).get("value", {})
+    chosen = (field.get("selected_option") or {}).get("value")
+    return str(chosen or field.get("value") or "").strip()
