@@ -1,10 +1,5 @@
 """The app as a process: restarts, local mode, start-up errors, health."""
 
-import os
-import pty
-import select
-import subprocess
-import sys
 import time
 
 import httpx
@@ -15,7 +10,6 @@ from tests.e2e.harness import (
     SimulatorProcess,
     SlackUser,
     app_env,
-    child_env,
     free_port,
     run_once,
     wait_for,
@@ -70,46 +64,6 @@ def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slac
     finally:
         first.stop()
         sim.stop()
-
-
-def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
-    main, child = pty.openpty()
-    env = child_env(PORT=str(free_port()), DATABASE_PATH=str(tmp_path / "local.db"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        cwd=tmp_path,
-        env=env,
-    )
-    os.close(child)
-    seen = b""
-
-    def read_until(marker: bytes, timeout: float = 20) -> bytes:
-        nonlocal seen
-        deadline = time.monotonic() + timeout
-        while marker not in seen:
-            assert time.monotonic() < deadline, (
-                f"no {marker!r} in:\n{seen.decode(errors='replace')}"
-            )
-            ready, _, _ = select.select([main], [], [], 0.2)
-            if ready:
-                seen += os.read(main, 65536)
-        return seen
-
-    try:
-        read_until(b"heynow> ")
-        os.write(main, b"/heynow send 091000001 hola desde la terminal\n")
-        read_until("Ana Pérez".encode())
-        read_until(b"Delivered to", timeout=30)
-        os.write(main, b"exit\n")
-        assert process.wait(15) == 0
-        assert b"#C0LOCAL Hey Now:" in seen and b"hola desde la terminal" in seen
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(main)
 
 
 def test_without_a_terminal_local_mode_just_serves(tmp_path):
