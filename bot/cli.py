@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import logging.handlers
+import os
 import secrets
 import signal
 import sys
@@ -49,8 +52,10 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(level: str, handlers: list[logging.Handler] | None = None) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers
+    )
     for noisy in ("httpx", "httpcore", "waitress", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
@@ -81,10 +86,13 @@ def run_app() -> int:
 
     settings = load_settings()
     interactive = settings.local_mode and sys.stdin.isatty()
-    _logging("WARNING" if interactive else settings.log_level)
+    if not interactive:
+        _logging(settings.log_level)
     console = None
     if settings.local_mode:
         settings, console = _local_slack(settings)
+        if interactive:
+            _console_logging(settings, console)
     runtime = build_runtime(settings)
     runtime.start()
     try:
@@ -127,6 +135,31 @@ def _local_slack(settings: Settings):
         slack_api_url=server.url + "/api/",
     )
     return local, console
+
+
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A log file readable by its owner only (0600), kept under 2 x 5 MB."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, maxBytes=5_000_000, backupCount=1, encoding="utf-8")
+        os.chmod(path, 0o600)
+
+    def _open(self) -> io.TextIOWrapper:  # every (re)open, rotation included
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+
+def _console_logging(settings: Settings, console) -> None:
+    """At the console: the whole log goes to a file beside the database, and only warnings and
+    errors reach the terminal, each on a line of its own, so that a log record never breaks
+    into what Slack would show."""
+    from bot.local.console import ConsoleLog
+
+    handlers: list[logging.Handler] = [ConsoleLog(console)]
+    if settings.database_path != ":memory:":
+        console.log_path = settings.database_path + ".log"
+        handlers.append(PrivateLogFile(console.log_path))
+    _logging(settings.log_level, handlers)
 
 
 def _announce(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import logging
 import re
 import sys
 import time
@@ -55,12 +56,19 @@ def as_text(call_body: dict[str, Any]) -> str:
 
 class Console:
     def __init__(
-        self, *, app_url: str, standin_url: str, signing_secret: str, out: TextIO = sys.stdout
+        self,
+        *,
+        app_url: str,
+        standin_url: str,
+        signing_secret: str,
+        out: TextIO = sys.stdout,
+        log_path: str | None = None,
     ) -> None:
         self.app_url = app_url.rstrip("/")
         self.standin_url = standin_url.rstrip("/")
         self.secret = signing_secret
         self.out = out
+        self.log_path = log_path  # where the whole log goes, for the banner to say
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=10)
 
@@ -121,7 +129,7 @@ class Console:
             "  /heynow agenda\n"
             "  /heynow help\n"
             "Delivery (two ticks) and reading (blue ticks) arrive in the thread within about half a minute.\n"
-            "`exit` quits."
+            "`exit` quits." + (f" The log is in {self.log_path}." if self.log_path else "")
         )
         while True:
             self.out.write("heynow> ")
@@ -135,9 +143,30 @@ class Console:
                 except httpx.HTTPError as exc:
                     self._print(f"(could not reach the app: {exc})")
 
+    def note(self, text: str) -> None:
+        """A line from the app itself (a log record), not from Slack."""
+        self._print(text)
+
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+
+class ConsoleLog(logging.Handler):
+    """Log records at WARNING and above, shown in the console on lines of their own, marked
+    `[log]` so that they cannot be taken for something Slack shows. A traceback stays in the
+    log file: the console gets its record's first line."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            first, _, _ = record.getMessage().partition("\n")
+            self.console.note(f"[log] {record.levelname} {record.name}: {first}")
+        except Exception:
+            self.handleError(record)
 
 
 def _indent(text: str) -> str:

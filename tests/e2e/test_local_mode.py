@@ -13,3 +13,26 @@ def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
         assert b"#C0LOCAL Hey Now:" in terminal.seen and b"hola desde la terminal" in terminal.seen
     finally:
         terminal.close()
+
+
+def test_the_log_goes_to_a_file_beside_the_database_and_warnings_get_lines_of_their_own(tmp_path):
+    database = tmp_path / "local.db"
+    database.touch()
+    database.chmod(0o644)  # readable by others: the app tightens it, with a warning
+    terminal = Terminal(tmp_path, database, LOG_LEVEL="INFO", **quick(tmp_path))
+    try:
+        terminal.command("/heynow send 091000001 hola")
+        terminal.read_until("Read by")
+        assert terminal.exit() == 0
+    finally:
+        terminal.close()
+    log_file = tmp_path / "local.db.log"
+    log = log_file.read_text()
+    assert "Using the embedded Hey Now simulator" in log and "Logged in to Hey Now" in log
+    assert "Readable by other users" in log
+    assert log_file.stat().st_mode & 0o777 == 0o600
+    shown = terminal.seen.decode()
+    assert "local.db.log" in shown  # the banner says where the log is
+    assert "Using the embedded Hey Now simulator" not in shown and "Logged in" not in shown
+    (warning,) = [line for line in shown.splitlines() if "Readable by other users" in line]
+    assert warning.startswith("[log] WARNING storage.database: Readable by other users")
