@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--config", help="a JSON world (default: the built-in demo)")
     sim.add_argument("--step-seconds", type=float, help="seconds between status steps (? RS RU LU)")
     sim.add_argument("--threads", type=int, default=32, help="requests served at once")
+    sim.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the messages sent (and their forced statuses) in FILE across restarts",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
@@ -66,12 +71,12 @@ def run_simulator(args: argparse.Namespace) -> int:
     _logging("INFO")
     try:
         config = load_config(args.config)
-    except ValueError as exc:
+        if args.step_seconds is not None:
+            config["status_step_seconds"] = args.step_seconds
+        state = SimulatorState(config, state_file=args.state)
+    except ValueError as exc:  # a WorldError or a StateFileError
         print(f"heynow-bot simulator: {exc}", file=sys.stderr)
         return 2
-    if args.step_seconds is not None:
-        config["status_step_seconds"] = args.step_seconds
-    state = SimulatorState(config)
     user, password = state.demo_user
     print(
         f"Hey Now simulator: http://{args.host}:{args.port}/api (user {user!r}, password {password!r})",

@@ -36,3 +36,28 @@ def test_the_log_goes_to_a_file_beside_the_database_and_warnings_get_lines_of_th
     assert "Using the embedded Hey Now simulator" not in shown and "Logged in" not in shown
     (warning,) = [line for line in shown.splitlines() if "Readable by other users" in line]
     assert warning.startswith("[log] WARNING storage.database: Readable by other users")
+
+
+def test_after_a_restart_the_embedded_simulator_still_knows_the_messages(tmp_path):
+    database = tmp_path / "local.db"
+    settings = {"LOG_LEVEL": "INFO", **quick(tmp_path)}
+    first = Terminal(tmp_path, database, **settings)
+    try:
+        first.command("/heynow send 091000002 hola Bruno")  # read receipts off: still followed
+        first.read_until("Delivered to Bruno")
+        assert first.exit() == 0
+    finally:
+        first.close()
+    second = Terminal(tmp_path, database, **settings)
+    try:
+        second.command("/heynow status #1")
+        second.read_until("59899000001: :heavy_check_mark::heavy_check_mark: Delivered (two ticks")
+        second.settle(2)  # several polls of #1 (every 0.2-0.4 s)
+        assert second.exit() == 0
+    finally:
+        second.close()
+    assert "knows no message" not in second.seen.decode()
+    assert "no longer knows" not in second.seen.decode()
+    log = (tmp_path / "local.db.log").read_text()
+    assert "Hey Now does not know message" not in log and "(404)" not in log
+    assert (tmp_path / "local.db.simulator.json").stat().st_mode & 0o777 == 0o600

@@ -66,6 +66,27 @@ def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slac
         sim.stop()
 
 
+def test_the_standalone_simulator_keeps_its_messages_only_when_given_a_state_file(tmp_path):
+    for state, known_after_restart in ((None, False), (tmp_path / "sim-state.json", True)):
+        sim = SimulatorProcess(tmp_path, load_config(), step_seconds=0, state=state)
+        try:
+            token = httpx.post(sim.url + "/api/login", json={"name": "demo", "password": "demo"})
+            auth = {"Authorization": "Bearer " + token.json()["token"]}
+            path = "/api/message/1/59899000001/59891000001"
+            sent = httpx.post(sim.url + path, json={"text": "hola"}, headers=auth)
+            hey_id = sent.json()["idMessageHey"]
+        finally:
+            sim.stop()
+        again = SimulatorProcess(tmp_path, load_config(), step_seconds=0, state=state)
+        try:
+            token = httpx.post(again.url + "/api/login", json={"name": "demo", "password": "demo"})
+            auth = {"Authorization": "Bearer " + token.json()["token"]}
+            status = httpx.get(f"{again.url}/api/message/1/59899000001/{hey_id}", headers=auth)
+            assert (status.status_code == 200) is known_after_restart
+        finally:
+            again.stop()
+
+
 def test_without_a_terminal_local_mode_just_serves(tmp_path):
     app = AppProcess(tmp_path, {"DATABASE_PATH": str(tmp_path / "served.db")})
     try:
@@ -116,3 +137,12 @@ def test_a_broken_simulator_world_stops_start_up_in_one_line(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "HEYNOW_SIMULATOR_CONFIG" in done.stderr and "cannot be read as JSON" in done.stderr
+
+
+def test_a_damaged_simulator_state_file_stops_start_up_in_one_line(tmp_path):
+    (tmp_path / "local.db.simulator.json").write_text('{"version": 1, "mess')
+    done = run_once(tmp_path, DATABASE_PATH=str(tmp_path / "local.db"), PORT=str(free_port()))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("heynow-bot: configuration error: DATABASE_PATH: the simulator's")
+    assert "local.db.simulator.json: cannot be read as JSON" in line and "delete it" in line
