@@ -1,6 +1,6 @@
 """Local mode as a person at a terminal meets it: `python -m bot` on a pty, no Slack settings."""
 
-from tests.e2e.terminal import Terminal, quick
+from tests.e2e.terminal import PROMPT, UP, Terminal, quick
 
 
 def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
@@ -61,3 +61,36 @@ def test_after_a_restart_the_embedded_simulator_still_knows_the_messages(tmp_pat
     log = (tmp_path / "local.db.log").read_text()
     assert "Hey Now does not know message" not in log and "(404)" not in log
     assert (tmp_path / "local.db.simulator.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_ack_comes_first_and_the_prompt_comes_back_after_each_thread_reply(tmp_path):
+    terminal = Terminal(tmp_path, tmp_path / "local.db", **quick(tmp_path, step_seconds=1))
+    try:
+        terminal.command("/heynow send 091000001 hola Ana")
+        shown = terminal.read_until("#C0LOCAL Hey Now:")
+        assert shown.index(b"Sending to 59891000001") < shown.index(b"#C0LOCAL Hey Now:")
+        terminal.read_until(b"\n" + PROMPT)  # the prompt, after the channel post
+        terminal.mark()
+        terminal.type("/heynow hel")  # half typed when the thread reply comes
+        shown = terminal.read_until("Delivered to Ana")
+        after = terminal.read_until(PROMPT + b"/heynow hel")[shown.index(b"Delivered to Ana") :]
+        assert PROMPT + b"/heynow hel" in after  # the prompt, and what was being typed
+        terminal.mark()
+        terminal.type("p\r")  # ...which the person then finishes
+        terminal.read_until("/heynow send")  # the help's usage
+        assert terminal.exit() == 0
+    finally:
+        terminal.close()
+
+
+def test_the_up_arrow_recalls_the_previous_command(tmp_path):
+    terminal = Terminal(tmp_path, tmp_path / "local.db", **quick(tmp_path))
+    try:
+        terminal.command("/heynow contact 091000005")
+        terminal.read_until("Lucía Rodríguez")
+        terminal.command(UP)
+        terminal.read_until("Lucía Rodríguez")
+        assert b"is not a /heynow command" not in terminal.seen
+        assert terminal.exit() == 0
+    finally:
+        terminal.close()
