@@ -28,8 +28,8 @@ except ImportError:  # pragma: no cover (Windows)
     readline = None  # type: ignore[assignment]
 
 LOCAL_CHANNEL = "C0LOCAL"
-PROMPT = "heynow> "
 LOCAL_USER = "U0LOCAL"
+PROMPT = "heynow> "
 _DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
 
 
