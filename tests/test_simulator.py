@@ -218,7 +218,7 @@ def test_a_state_file_keeps_only_the_newest_messages(tmp_path):
     assert list(again.messages) == sent[3:]
 
 
-def test_a_write_that_fails_midway_leaves_the_last_whole_file(tmp_path, monkeypatch):
+def test_a_write_that_fails_midway_leaves_the_last_whole_file(tmp_path, monkeypatch, caplog):
     import bot.simulator.state as state_module
 
     path = tmp_path / "sim.json"
@@ -226,16 +226,20 @@ def test_a_write_that_fails_midway_leaves_the_last_whole_file(tmp_path, monkeypa
     _, first, _ = sent_and_forced(state)
     whole = path.read_bytes()
 
-    def killed_midway(obj, fp, **kwargs):
-        fp.write('{"version": 1, "messages": [{"id": ')  # then the process dies
-        raise OSError("No space left on device")
+    def disk_fails(fd):
+        raise OSError("disk I/O error")
 
-    monkeypatch.setattr(state_module.json, "dump", killed_midway)
-    state.send(state.platforms[(1, "59899000001")], "59891000001", "tres", True)  # still served
+    half = '{"version": 1, "messages": [{"id": '  # what was written when the disk failed
+    monkeypatch.setattr(state_module.json, "dumps", lambda *args, **kwargs: half)
+    monkeypatch.setattr(state_module.os, "fsync", disk_fails)
+    state.send(state.platforms[(1, "59899000001")], "59891000001", "tres", True)
+    assert len(state.messages) == 3  # still served, from memory
+    assert "Could not write the simulator's messages" in caplog.text
     assert path.read_bytes() == whole
     assert [p.name for p in tmp_path.iterdir()] == ["sim.json"]
     monkeypatch.undo()
-    assert list(SimulatorState(load_config(), state_file=path).messages)[0] == first.id
+    kept = SimulatorState(load_config(), state_file=path).messages
+    assert len(kept) == 2 and next(iter(kept)) == first.id
 
 
 def test_a_leftover_partial_write_is_ignored_and_removed(tmp_path):
