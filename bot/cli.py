@@ -165,6 +165,7 @@ def _console_logging(settings: Settings, console) -> None:
         console.log_path = settings.database_path + ".log"
         handlers.append(PrivateLogFile(console.log_path))
     _logging(settings.log_level, handlers)
+    logging.captureWarnings(True)  # Python's warnings too, instead of stderr
 
 
 def _announce(settings: Settings) -> None:

@@ -186,7 +186,7 @@ class Console:
     def _read_line(self, stdin: TextIO) -> str | None:
         """The next line typed; None at the end of input."""
         editing = readline is not None and stdin is sys.stdin and self.out is sys.stdout
-        editing = editing and stdin.isatty()
+        editing = editing and stdin.isatty() and self.out.isatty()  # when input() uses readline
         with self._lock:
             self._prompting, self._line_editing = True, editing
             if not editing:
@@ -197,8 +197,11 @@ class Console:
             try:
                 return input(PROMPT)  # readline's, since readline is imported
             except EOFError:  # ctrl-D
-                self.out.write("\n")
+                self._write("\n")
                 return None
+            except KeyboardInterrupt:  # ctrl-C: the shell's prompt on a line of its own
+                self._write("\n")
+                raise
         finally:
             with self._lock:
                 self._prompting = self._line_editing = False

@@ -58,9 +58,13 @@ class Terminal:
         self.seen = b""
         self._from = 0
 
-    def mark(self) -> None:
-        """Later `read_until` calls and `since_mark` look only at what comes after now."""
-        self._from = len(self.seen)
+    def mark(self, at: bytes | str | None = None) -> None:
+        """Later `read_until` calls and `since_mark` look only at what comes after now, or,
+        given `at`, from where `at` first appears after the current mark."""
+        if at is None:
+            self._from = len(self.seen)
+        else:
+            self._from = self.seen.index(at.encode() if isinstance(at, str) else at, self._from)
 
     def since_mark(self) -> bytes:
         return self.seen[self._from :]
