@@ -163,7 +163,12 @@ def _console_logging(settings: Settings, console) -> None:
     handlers: list[logging.Handler] = [ConsoleLog(console)]
     if settings.database_path != ":memory:":
         console.log_path = settings.database_path + ".log"
-        handlers.append(PrivateLogFile(console.log_path))
+        try:
+            handlers.append(PrivateLogFile(console.log_path))
+        except OSError as exc:
+            raise ConfigError(
+                f"DATABASE_PATH: the log beside it, {console.log_path}, cannot be written: {exc.strerror}"
+            ) from None
     _logging(settings.log_level, handlers)
     logging.captureWarnings(True)  # Python's warnings too, instead of stderr
 

@@ -94,3 +94,15 @@ def test_the_up_arrow_recalls_the_previous_command(tmp_path):
         assert terminal.exit() == 0
     finally:
         terminal.close()
+
+
+def test_a_log_file_that_cannot_be_written_stops_start_up_in_one_line(tmp_path):
+    (tmp_path / "local.db.log").mkdir()
+    terminal = Terminal(tmp_path, tmp_path / "local.db")
+    try:
+        assert terminal.process.wait(15) == 2
+        terminal.settle(0.2)
+    finally:
+        terminal.close()
+    (line,) = terminal.seen.decode().strip().splitlines()
+    assert line.startswith("heynow-bot: configuration error: DATABASE_PATH: the log beside it")
