@@ -39,7 +39,13 @@ from bot.services.lookups import Lookups
 from bot.services.permissions import Permissions
 from bot.services.sending import Sending, SendResult
 from bot.services.tracking import Tracking
-from bot.simulator import SimulatorState, WorldError, load_config, make_wsgi_app
+from bot.simulator import (
+    SimulatorState,
+    StateFileError,
+    WorldError,
+    load_config,
+    make_wsgi_app,
+)
 from bot.slack.explain import unrecorded_note
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from bot.web.router import Router
@@ -116,14 +122,19 @@ def slack_client(settings: Settings, *, retries: bool) -> WebClient:
 
 
 def heynow_backend(settings: Settings, store: Store) -> tuple[HeyNowClient, RunningServer | None]:
-    """The configured Hey Now, or the embedded simulator on loopback when HEYNOW_URL is unset."""
+    """The configured Hey Now, or the embedded simulator on loopback when HEYNOW_URL is unset.
+    The simulator keeps its messages beside the database, so that a restart still finds them."""
     simulator = None
     url, user, password = settings.heynow_url, settings.heynow_user, settings.heynow_password
     if settings.uses_simulator:
+        memory = settings.database_path == ":memory:"
+        kept = None if memory else settings.database_path + ".simulator.json"
         try:
-            state = SimulatorState(load_config(settings.heynow_simulator_config))
+            state = SimulatorState(load_config(settings.heynow_simulator_config), state_file=kept)
         except WorldError as exc:
             raise ConfigError(f"HEYNOW_SIMULATOR_CONFIG: {exc}") from None
+        except StateFileError as exc:
+            raise ConfigError(f"DATABASE_PATH: the simulator's messages in {exc}") from None
         simulator = start_in_thread(make_wsgi_app(state))
         url, (user, password) = simulator.url + "/api", state.demo_user
         logger.info("Using the embedded Hey Now simulator at %s", url)

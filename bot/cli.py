@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import logging.handlers
+import os
 import secrets
 import signal
 import sys
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--config", help="a JSON world (default: the built-in demo)")
     sim.add_argument("--step-seconds", type=float, help="seconds between status steps (? RS RU LU)")
     sim.add_argument("--threads", type=int, default=32, help="requests served at once")
+    sim.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the messages sent (and their forced statuses) in FILE across restarts",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
@@ -49,8 +57,10 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(level: str, handlers: list[logging.Handler] | None = None) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers
+    )
     for noisy in ("httpx", "httpcore", "waitress", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
@@ -61,12 +71,12 @@ def run_simulator(args: argparse.Namespace) -> int:
     _logging("INFO")
     try:
         config = load_config(args.config)
-    except ValueError as exc:
+        if args.step_seconds is not None:
+            config["status_step_seconds"] = args.step_seconds
+        state = SimulatorState(config, state_file=args.state)
+    except ValueError as exc:  # a WorldError or a StateFileError
         print(f"heynow-bot simulator: {exc}", file=sys.stderr)
         return 2
-    if args.step_seconds is not None:
-        config["status_step_seconds"] = args.step_seconds
-    state = SimulatorState(config)
     user, password = state.demo_user
     print(
         f"Hey Now simulator: http://{args.host}:{args.port}/api (user {user!r}, password {password!r})",
@@ -81,10 +91,13 @@ def run_app() -> int:
 
     settings = load_settings()
     interactive = settings.local_mode and sys.stdin.isatty()
-    _logging("WARNING" if interactive else settings.log_level)
+    if not interactive:
+        _logging(settings.log_level)
     console = None
     if settings.local_mode:
         settings, console = _local_slack(settings)
+        if interactive:
+            _console_logging(settings, console)
     runtime = build_runtime(settings)
     runtime.start()
     try:
@@ -127,6 +140,37 @@ def _local_slack(settings: Settings):
         slack_api_url=server.url + "/api/",
     )
     return local, console
+
+
+class PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """A log file readable by its owner only (0600), kept under 2 x 5 MB."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, maxBytes=5_000_000, backupCount=1, encoding="utf-8")
+        os.chmod(path, 0o600)
+
+    def _open(self) -> io.TextIOWrapper:  # every (re)open, rotation included
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115
+
+
+def _console_logging(settings: Settings, console) -> None:
+    """At the console: the whole log goes to a file beside the database, and only warnings and
+    errors reach the terminal, each on a line of its own, so that a log record never breaks
+    into what Slack would show."""
+    from bot.local.console import ConsoleLog
+
+    handlers: list[logging.Handler] = [ConsoleLog(console)]
+    if settings.database_path != ":memory:":
+        console.log_path = settings.database_path + ".log"
+        try:
+            handlers.append(PrivateLogFile(console.log_path))
+        except OSError as exc:
+            raise ConfigError(
+                f"DATABASE_PATH: the log beside it, {console.log_path}, cannot be written: {exc.strerror}"
+            ) from None
+    _logging(settings.log_level, handlers)
+    logging.captureWarnings(True)  # Python's warnings too, instead of stderr
 
 
 def _announce(settings: Settings) -> None:

@@ -177,3 +177,86 @@ def test_a_broken_world_is_refused_in_plain_words(tmp_path, text, says):
     path.write_text(text)
     with pytest.raises(WorldError, match=re.escape(says)):
         load_config(path)
+
+
+def sent_and_forced(state):
+    """Two messages sent on the demo WhatsApp, the second forced to RU."""
+    platform = state.platforms[(1, "59899000001")]
+    first = state.send(platform, "59891000001", "uno", True)
+    second = state.send(platform, "59891000002", "dos", True)
+    state.force_status(second.id, "RU")
+    return platform, first, second
+
+
+def test_a_state_file_keeps_the_messages_and_their_forced_statuses_across_restarts(tmp_path):
+    clock = [1000.0]
+    path = tmp_path / "sim.json"
+    before = SimulatorState(load_config(), clock=lambda: clock[0], state_file=path)
+    platform, first, second = sent_and_forced(before)
+    clock[0] = 1012.0
+    after = SimulatorState(load_config(), clock=lambda: clock[0], state_file=path)
+    assert after.messages == before.messages
+    assert after.status(platform, first.id) == "RU"  # moved on while the simulator was down
+    assert after.status(platform, second.id) == "RU"  # forced, still
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["sim.json"]
+
+
+def test_without_a_state_file_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sent_and_forced(SimulatorState(load_config()))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_state_file_keeps_only_the_newest_messages(tmp_path):
+    path = tmp_path / "sim.json"
+    state = SimulatorState(load_config(), state_file=path, keep_messages=3)
+    platform = state.platforms[(1, "59899000001")]
+    sent = [state.send(platform, "59891000001", f"m{n}", True).id for n in range(5)]
+    assert list(state.messages) == sent[2:]
+    again = SimulatorState(load_config(), state_file=path, keep_messages=2)
+    assert list(again.messages) == sent[3:]
+
+
+def test_a_write_that_fails_midway_leaves_the_last_whole_file(tmp_path, monkeypatch, caplog):
+    import bot.simulator.state as state_module
+
+    path = tmp_path / "sim.json"
+    state = SimulatorState(load_config(), state_file=path)
+    _, first, _ = sent_and_forced(state)
+    whole = path.read_bytes()
+
+    def disk_fails(fd):
+        raise OSError("disk I/O error")
+
+    half = '{"version": 1, "messages": [{"id": '  # what was written when the disk failed
+    monkeypatch.setattr(state_module.json, "dumps", lambda *args, **kwargs: half)
+    monkeypatch.setattr(state_module.os, "fsync", disk_fails)
+    state.send(state.platforms[(1, "59899000001")], "59891000001", "tres", True)
+    assert len(state.messages) == 3  # still served, from memory
+    assert "Could not write the simulator's messages" in caplog.text
+    assert path.read_bytes() == whole
+    assert [p.name for p in tmp_path.iterdir()] == ["sim.json"]
+    monkeypatch.undo()
+    kept = SimulatorState(load_config(), state_file=path).messages
+    assert len(kept) == 2 and next(iter(kept)) == first.id
+
+
+def test_a_leftover_partial_write_is_ignored_and_removed(tmp_path):
+    path = tmp_path / "sim.json"
+    sent_and_forced(SimulatorState(load_config(), state_file=path))
+    (tmp_path / "sim.json.k1ll3d.tmp").write_text('{"version": 1, "mess')  # a kill -9 mid-write
+    assert len(SimulatorState(load_config(), state_file=path).messages) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["sim.json"]
+
+
+@pytest.mark.parametrize(
+    "text", ["{oops", '{"version": 9, "messages": []}', '{"version": 1, "messages": [{"id": 1}]}']
+)
+def test_a_damaged_state_file_is_refused_in_plain_words(tmp_path, text):
+    from bot.simulator import StateFileError
+
+    path = tmp_path / "sim.json"
+    path.write_text(text)
+    with pytest.raises(StateFileError, match=re.escape(f"{path}: ") + ".*delete it"):
+        SimulatorState(load_config(), state_file=path)

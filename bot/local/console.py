@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import logging
 import re
 import sys
+import threading
 import time
 from datetime import datetime
 from typing import Any, TextIO
@@ -20,8 +22,14 @@ import httpx
 
 from bot.local.standin import LOCAL_TEAM, SlackCall
 
+try:
+    import readline  # line editing and history for input(), where the platform has it
+except ImportError:  # pragma: no cover (Windows)
+    readline = None  # type: ignore[assignment]
+
 LOCAL_CHANNEL = "C0LOCAL"
 LOCAL_USER = "U0LOCAL"
+PROMPT = "heynow> "
 _DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
 
 
@@ -54,18 +62,48 @@ def as_text(call_body: dict[str, Any]) -> str:
 
 
 class Console:
+    """Reads commands at the `heynow> ` prompt and prints what Slack would show.
+
+    Everything printed goes through one lock, whole, so that two things never mix on a line:
+    what the app posts while a command is being answered is held until the command's ack is
+    printed, and what comes while the person is typing is printed above the prompt, which is
+    then drawn again with what they had typed. At a terminal, lines are read with `readline`:
+    the arrow keys edit the line and go through the commands typed before.
+    """
+
     def __init__(
-        self, *, app_url: str, standin_url: str, signing_secret: str, out: TextIO = sys.stdout
+        self,
+        *,
+        app_url: str,
+        standin_url: str,
+        signing_secret: str,
+        out: TextIO = sys.stdout,
+        log_path: str | None = None,
     ) -> None:
         self.app_url = app_url.rstrip("/")
         self.standin_url = standin_url.rstrip("/")
         self.secret = signing_secret
         self.out = out
+        self.log_path = log_path  # where the whole log goes, for the banner to say
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=10)
+        self._lock = threading.Lock()
+        self._held: list[str] | None = None  # while a command is answered: what came meanwhile
+        self._prompting = False  # the prompt is on the screen, the person typing after it
+        self._line_editing = False  # and readline holds what they typed
 
     def show(self, call: SlackCall) -> None:
         """Print one thing the app sent to Slack, the way a person would see it."""
+        text = self.render(call)
+        if text is not None:
+            self._emit(text)
+
+    def note(self, text: str) -> None:
+        """Print a line from the app itself (a log record), not from Slack."""
+        self._emit(text)
+
+    @staticmethod
+    def render(call: SlackCall) -> str | None:
         body = call.body
         if call.method == "response_url":
             prefix = "(only you can see this)"
@@ -76,15 +114,29 @@ class Console:
         elif call.method == "chat.update":
             prefix = "  (the message is updated)"
         elif call.method == "views.open":
-            self._print(
+            return (
                 "[A form opened. The terminal cannot show forms: type `/heynow send CLIENT TEXT`.]"
             )
-            return
         else:
-            return
-        self._print(f"{prefix}\n{_indent(as_text(body))}")
+            return None
+        return f"{prefix}\n{_indent(as_text(body))}"
 
     def command(self, line: str) -> None:
+        """Send `line` to the app as a slash command; print its ack, then what came meanwhile."""
+        with self._lock:
+            self._held = []
+        answer = None
+        try:
+            answer = self._ask(line)
+        except httpx.HTTPError as exc:
+            answer = f"(could not reach the app: {exc})"
+        finally:
+            with self._lock:
+                held, self._held = self._held or [], None
+                self._write("".join(text + "\n" for text in [answer, *held] if text))
+
+    def _ask(self, line: str) -> str | None:
+        """The ack of `line` as the terminal shows it."""
         text = re.sub(r"^\s*/?heynow\b", "", line).strip()
         n = next(self._ids)
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -107,37 +159,86 @@ class Console:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(self.secret, body)}
         response = self._http.post(f"{self.app_url}/slack/events", content=body, headers=headers)
         if response.status_code != 200:
-            self._print(f"(the app answered HTTP {response.status_code})")
-        elif response.content:  # the ack: JSON, or plain text when it holds only text
-            is_json = response.headers.get("content-type", "").startswith("application/json")
-            self.show(
-                SlackCall("response_url", response.json() if is_json else {"text": response.text})
-            )
+            return f"(the app answered HTTP {response.status_code})"
+        if not response.content:
+            return None
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        ack = response.json() if is_json else {"text": response.text}  # plain text: only text
+        return self.render(SlackCall("response_url", ack))
 
     def loop(self, stdin: TextIO = sys.stdin) -> None:
-        self._print(
+        self._emit(
             "Local mode: Slack is simulated here. Type a command, e.g.\n"
             "  /heynow send 091000001 Hello Ana!\n"
             "  /heynow agenda\n"
             "  /heynow help\n"
             "Delivery (two ticks) and reading (blue ticks) arrive in the thread within about half a minute.\n"
-            "`exit` quits."
+            "The arrow keys edit the line and recall earlier commands. `exit` quits."
+            + (f"\nThe log is in {self.log_path}." if self.log_path else "")
         )
         while True:
-            self.out.write("heynow> ")
-            self.out.flush()
-            line = stdin.readline()
-            if not line or line.strip() in ("exit", "quit"):
+            line = self._read_line(stdin)
+            if line is None or line.strip() in ("exit", "quit"):
                 return
             if line.strip():
-                try:
-                    self.command(line)
-                except httpx.HTTPError as exc:
-                    self._print(f"(could not reach the app: {exc})")
+                self.command(line)
 
-    def _print(self, text: str) -> None:
-        self.out.write(text + "\n")
+    def _read_line(self, stdin: TextIO) -> str | None:
+        """The next line typed; None at the end of input."""
+        editing = readline is not None and stdin is sys.stdin and self.out is sys.stdout
+        editing = editing and stdin.isatty() and self.out.isatty()  # when input() uses readline
+        with self._lock:
+            self._prompting, self._line_editing = True, editing
+            if not editing:
+                self._write(PROMPT)
+        try:
+            if not editing:
+                return stdin.readline() or None
+            try:
+                return input(PROMPT)  # readline's, since readline is imported
+            except EOFError:  # ctrl-D
+                self._write("\n")
+                return None
+            except KeyboardInterrupt:  # ctrl-C: the shell's prompt on a line of its own
+                self._write("\n")
+                raise
+        finally:
+            with self._lock:
+                self._prompting = self._line_editing = False
+
+    def _emit(self, text: str) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(text)
+            elif not self._prompting:
+                self._write(text + "\n")
+            elif self._line_editing and readline is not None:
+                # Over the prompt line: the text, then the prompt and what was typed, again.
+                typed = readline.get_line_buffer()
+                self._write(f"\r\x1b[K{text}\n{PROMPT}{typed}")
+            else:
+                self._write(f"\n{text}\n{PROMPT}")
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
         self.out.flush()
+
+
+class ConsoleLog(logging.Handler):
+    """Log records at WARNING and above, shown in the console on lines of their own, marked
+    `[log]` so that they cannot be taken for something Slack shows. A traceback stays in the
+    log file: the console gets its record's first line."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.WARNING)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            first, _, _ = record.getMessage().partition("\n")
+            self.console.note(f"[log] {record.levelname} {record.name}: {first}")
+        except Exception:
+            self.handleError(record)
 
 
 def _indent(text: str) -> str:

@@ -4,7 +4,7 @@ The app uses it when HEYNOW_URL is not set, so a new user can run the bot at onc
 use it as Hey Now; `heynow-bot simulator` runs it alone.
 """
 
-from bot.simulator.state import SimulatorState, WorldError, load_config
+from bot.simulator.state import SimulatorState, StateFileError, WorldError, load_config
 from bot.simulator.wsgi import make_wsgi_app
 
-__all__ = ["SimulatorState", "WorldError", "load_config", "make_wsgi_app"]
+__all__ = ["SimulatorState", "StateFileError", "WorldError", "load_config", "make_wsgi_app"]

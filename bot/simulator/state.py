@@ -1,20 +1,36 @@
-"""The simulator's world: users, their platforms, agendas, tokens and the messages sent."""
+"""The simulator's world: users, their platforms, agendas, tokens and the messages sent.
+
+The messages live in memory, and, given a state file, also in that file, so that a restarted
+simulator still knows them (the embedded one keeps `<DATABASE_PATH>.simulator.json`). The file
+is rewritten whole at each change through a temporary file and a rename, so that a kill -9
+mid-write leaves the last whole file; it holds only the newest `keep_messages` messages.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
+import os
 import secrets
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 STATUS_PATH = ("?", "RS", "RU", "LU")
+# Messages a state file holds; the oldest beyond are forgotten. Each change rewrites the file:
+# at 2000 messages that is under a megabyte, some 20 ms.
+KEEP_MESSAGES = 2000
+STATE_VERSION = 1
 
 
 class SimError(Exception):
@@ -57,10 +73,17 @@ class SimulatorState:
     config: dict[str, Any]
     clock: Callable[[], float] = time.time
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
-    messages: dict[str, SimMessage] = field(default_factory=dict)
+    messages: dict[str, SimMessage] = field(default_factory=dict)  # oldest first
     lock: threading.Lock = field(default_factory=threading.Lock)
+    state_file: str | Path | None = None
+    keep_messages: int = KEEP_MESSAGES
 
     def __post_init__(self) -> None:
+        self._save_lock = threading.Lock()
+        self._file = Path(self.state_file) if self.state_file is not None else None
+        if self._file is not None:
+            for message in load_messages(self._file)[-self.keep_messages :]:
+                self.messages[message.id] = message
         self.step = float(self.config.get("status_step_seconds", 5))
         self.token_ttl = float(self.config.get("token_ttl_seconds", 86400))
         self.users = {u["name"]: u for u in self.config["users"]}
@@ -165,6 +188,9 @@ class SimulatorState:
         )
         with self.lock:
             self.messages[message.id] = message
+            while len(self.messages) > self.keep_messages:
+                del self.messages[next(iter(self.messages))]
+        self._save()
         return message
 
     def status(self, platform: Platform, message_id: str) -> str:
@@ -190,6 +216,22 @@ class SimulatorState:
             if message_id not in self.messages or status not in STATUS_PATH:
                 raise SimError(404, "Mensaje no encontrado")
             self.messages[message_id].forced_status = status
+        self._save()
+
+    def _save(self) -> None:
+        """Write the messages to the state file, if there is one. A write that fails (a full
+        disk) is logged, and the simulator goes on from memory: the next change writes all."""
+        if self._file is None:
+            return
+        with self._save_lock:  # one write at a time, each of a snapshot newer than the last
+            with self.lock:
+                rows = [dict(vars(m)) for m in self.messages.values()]  # (asdict: 10x slower)
+            try:
+                write_whole(self._file, {"version": STATE_VERSION, "messages": rows})
+            except OSError as exc:
+                logger.warning(
+                    "Could not write the simulator's messages to %s: %s", self._file, exc
+                )
 
     # -- agenda ---------------------------------------------------------------------------
 
@@ -225,6 +267,55 @@ def contact_document(platform: Platform, entry: dict[str, Any]) -> dict[str, Any
             }
         ],
     }
+
+
+class StateFileError(ValueError):
+    """The simulator's state file cannot be read; the message names it and what to do."""
+
+
+def load_messages(path: Path) -> list[SimMessage]:
+    """The messages of a state file, oldest first; none when it does not exist yet. What a
+    kill -9 mid-write left behind (a temporary file) is removed: the file itself is whole."""
+    for leftover in path.parent.glob(f"{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise StateFileError(_unusable(path, f"cannot be read as JSON ({exc})")) from None
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        raise StateFileError(_unusable(path, f"is not a version {STATE_VERSION} state file"))
+    names = {f.name for f in fields(SimMessage)}
+    rows = data.get("messages")
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and set(row) == names for row in rows
+    ):
+        raise StateFileError(_unusable(path, "holds messages this version cannot read"))
+    return sorted((SimMessage(**row) for row in rows), key=lambda m: m.created)
+
+
+def _unusable(path: Path, problem: str) -> str:
+    return f"{path}: {problem}; delete it to start the simulator without its past messages"
+
+
+def write_whole(path: Path, data: Any) -> None:
+    """Write `data` as JSON to `path` whole or not at all, readable by its owner only: into a
+    temporary file beside it (0600), flushed to disk, then renamed over it."""
+    fd, temporary = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(json.dumps(data, separators=(",", ":")).encode())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 class WorldError(ValueError):

@@ -128,7 +128,13 @@ class Process:
 
 
 class SimulatorProcess(Process):
-    def __init__(self, cwd: Path, config: dict[str, Any], step_seconds: float) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        config: dict[str, Any],
+        step_seconds: float,
+        state: Path | None = None,
+    ) -> None:
         self.port = free_port()
         config_path = cwd / f"sim-{self.port}.json"
         config_path.write_text(json.dumps(config))
@@ -143,6 +149,7 @@ class SimulatorProcess(Process):
             str(config_path),
             "--step-seconds",
             str(step_seconds),
+            *(["--state", str(state)] if state else []),
         ]
         super().__init__(args, {}, cwd, f"simulator-{self.port}")
         self.url = f"http://127.0.0.1:{self.port}"

@@ -1,10 +1,5 @@
 """The app as a process: restarts, local mode, start-up errors, health."""
 
-import os
-import pty
-import select
-import subprocess
-import sys
 import time
 
 import httpx
@@ -15,7 +10,6 @@ from tests.e2e.harness import (
     SimulatorProcess,
     SlackUser,
     app_env,
-    child_env,
     free_port,
     run_once,
     wait_for,
@@ -72,44 +66,25 @@ def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slac
         sim.stop()
 
 
-def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
-    main, child = pty.openpty()
-    env = child_env(PORT=str(free_port()), DATABASE_PATH=str(tmp_path / "local.db"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        cwd=tmp_path,
-        env=env,
-    )
-    os.close(child)
-    seen = b""
-
-    def read_until(marker: bytes, timeout: float = 20) -> bytes:
-        nonlocal seen
-        deadline = time.monotonic() + timeout
-        while marker not in seen:
-            assert time.monotonic() < deadline, (
-                f"no {marker!r} in:\n{seen.decode(errors='replace')}"
-            )
-            ready, _, _ = select.select([main], [], [], 0.2)
-            if ready:
-                seen += os.read(main, 65536)
-        return seen
-
-    try:
-        read_until(b"heynow> ")
-        os.write(main, b"/heynow send 091000001 hola desde la terminal\n")
-        read_until("Ana Pérez".encode())
-        read_until(b"Delivered to", timeout=30)
-        os.write(main, b"exit\n")
-        assert process.wait(15) == 0
-        assert b"#C0LOCAL Hey Now:" in seen and b"hola desde la terminal" in seen
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(main)
+def test_the_standalone_simulator_keeps_its_messages_only_when_given_a_state_file(tmp_path):
+    for state, known_after_restart in ((None, False), (tmp_path / "sim-state.json", True)):
+        sim = SimulatorProcess(tmp_path, load_config(), step_seconds=0, state=state)
+        try:
+            token = httpx.post(sim.url + "/api/login", json={"name": "demo", "password": "demo"})
+            auth = {"Authorization": "Bearer " + token.json()["token"]}
+            path = "/api/message/1/59899000001/59891000001"
+            sent = httpx.post(sim.url + path, json={"text": "hola"}, headers=auth)
+            hey_id = sent.json()["idMessageHey"]
+        finally:
+            sim.stop()
+        again = SimulatorProcess(tmp_path, load_config(), step_seconds=0, state=state)
+        try:
+            token = httpx.post(again.url + "/api/login", json={"name": "demo", "password": "demo"})
+            auth = {"Authorization": "Bearer " + token.json()["token"]}
+            status = httpx.get(f"{again.url}/api/message/1/59899000001/{hey_id}", headers=auth)
+            assert (status.status_code == 200) is known_after_restart
+        finally:
+            again.stop()
 
 
 def test_without_a_terminal_local_mode_just_serves(tmp_path):
@@ -162,3 +137,12 @@ def test_a_broken_simulator_world_stops_start_up_in_one_line(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "HEYNOW_SIMULATOR_CONFIG" in done.stderr and "cannot be read as JSON" in done.stderr
+
+
+def test_a_damaged_simulator_state_file_stops_start_up_in_one_line(tmp_path):
+    (tmp_path / "local.db.simulator.json").write_text('{"version": 1, "mess')
+    done = run_once(tmp_path, DATABASE_PATH=str(tmp_path / "local.db"), PORT=str(free_port()))
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("heynow-bot: configuration error: DATABASE_PATH: the simulator's")
+    assert "local.db.simulator.json: cannot be read as JSON" in line and "delete it" in line
