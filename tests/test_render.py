@@ -183,6 +183,21 @@ def _texts(payload) -> list[str]:
     return []
 
 
+def test_a_contact_with_a_2000_character_name_and_a_long_picture_gets_a_card_slack_accepts():
+    long_pic = "https://example.com/" + "p" * 3000
+    for name, pic in (("&" * 2000, "https://example.com/a.png"), ("Ana " * 500, long_pic)):
+        card = blocks.contact_card(Contact("59891000001", name, profile_pic=pic), WHATSAPP)
+        check_blocks(card)
+        shown = card[0]["text"]["text"]
+        assert len(shown) <= 3000 and bare_ampersands(shown) == 0
+        image = card[0].get("accessory")
+        assert (image is None) == (pic is long_pic)
+        if image:
+            assert len(image["alt_text"]) <= 2000 and image["image_url"] == pic
+    whole = blocks.contact_card(Contact("1", "Ana " * 500), WHATSAPP)
+    assert f"*{('Ana ' * 500)}*" in whole[0]["text"]["text"]  # 2,000 plain characters fit whole
+
+
 def test_summaries_cut_long_names_without_breaking_entities():
     named = replace(MESSAGE, client_name="&" * 2000)
     for kind in Reply:

@@ -420,8 +420,11 @@ def status_report(answer: StatusAnswer) -> list[Block]:
 
 
 def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
-    name = escape(contact.name or "(no name)")
-    details = [f"*Client id:* `{escape(contact.client_id)}`", f"*Platform:* {escape(ref.label)}"]
+    """A contact's card: the name whole where it fits a section, every detail cut to
+    DETAIL_LIMIT, the picture only where Slack takes its address."""
+    name = contact.name or "(no name)"
+    client = shorten(contact.client_id, DETAIL_LIMIT)
+    details = [f"*Client id:* `{client}`", f"*Platform:* {escape(ref.label)}"]
     labels = (
         ("phones", "Phones"),
         ("locale", "Locale"),
@@ -431,15 +434,17 @@ def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
     for attr, label in labels:
         value = getattr(contact, attr)
         if value:
-            details.append(
-                f"*{label}:* {escape(', '.join(value) if isinstance(value, tuple) else value)}"
-            )
-    block = section(f":bust_in_silhouette: *{name}*\n" + "\n".join(details))
-    if contact.profile_pic and contact.profile_pic.startswith("https://"):
-        block["accessory"] = {"type": "image", "image_url": contact.profile_pic, "alt_text": name}
-    send_hint = f"`/heynow send {ref} {escape(contact.client_id)} …`"
+            shown = shorten(", ".join(value) if isinstance(value, tuple) else value, DETAIL_LIMIT)
+            details.append(f"*{label}:* {shown}")
+    title = f":bust_in_silhouette: *{shorten(name, SECTION_LIMIT - 30)}*"
+    card = sections([title, *details])
+    picture = contact.profile_pic
+    if picture and picture.startswith("https://") and slack_len(picture) <= IMAGE_URL_LIMIT:
+        alt_text = shorten(name, ALT_TEXT_LIMIT)
+        card[0]["accessory"] = {"type": "image", "image_url": picture, "alt_text": alt_text}
+    send_hint = f"`/heynow send {ref} {client} …`"
     return [
-        block,
+        *card,
         context(f"In the agenda: they wrote to this platform before. Send with {send_hint}"),
     ]
 
