@@ -6,6 +6,7 @@ from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
 from bot.services.lookups import AgendaPage, StatusAnswer
 from bot.slack import render as blocks
+from handlers.actions import agenda_state
 from tests.listeners.harness import check_blocks
 
 MESSAGE = Message(
@@ -196,6 +197,28 @@ def test_a_contact_with_a_2000_character_name_and_a_long_picture_gets_a_card_sla
             assert len(image["alt_text"]) <= 2000 and image["image_url"] == pic
     whole = blocks.contact_card(Contact("1", "Ana " * 500), WHATSAPP)
     assert f"*{('Ana ' * 500)}*" in whole[0]["text"]["text"]  # 2,000 plain characters fit whole
+
+
+def test_agenda_buttons_with_an_emoji_query_fit_and_the_handler_reads_them_back():
+    query = "Pérez 😀😀😀😀 " * 200  # 2,200 characters, 11,800 once json.dumps escapes them
+    page = blocks.agenda_page(AgendaPage([Contact("1", "Ana")], WHATSAPP, query, 2, 3, 40))
+    check_blocks(page)
+    for button in page[-1]["elements"]:
+        assert len(button["value"].encode()) <= 2000
+        ref, kept, to = agenda_state(button["value"])
+        assert ref == "1:59899000001" and query.startswith(kept) and len(kept) > 200
+        assert to == (3 if button["action_id"] == "agenda_page_next" else 1)
+    short = blocks.agenda_page(AgendaPage([Contact("1", "Ana")], WHATSAPP, "Pérez 😀", 1, 3, 40))
+    assert agenda_state(short[-1]["elements"][0]["value"]) == ("1:59899000001", "Pérez 😀", 2)
+
+
+def test_an_agenda_page_of_long_names_lists_every_contact():
+    contacts = [Contact(f"5989100{n:04}", "Ñandú & Co " * 200) for n in range(15)]
+    page = blocks.agenda_page(AgendaPage(contacts, WHATSAPP, "", 1, 2, 20))
+    check_blocks(page)
+    listed = " ".join(_texts(page))
+    assert all(f"`{c.client_id}`" in listed for c in contacts)
+    assert sum(len(t) for t in _texts(page)) <= 12_000
 
 
 def test_summaries_cut_long_names_without_breaking_entities():

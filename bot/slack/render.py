@@ -450,38 +450,66 @@ def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
 
 
 def agenda_page(found: AgendaPage) -> list[Block]:
-    about = f" matching “{escape(found.query)}”" if found.query else ""
+    about = f" matching “{shorten(found.query, NAME_LIMIT)}”" if found.query else ""
     where = escape(found.ref.label)
     if found.total == 0:
         return [section(f"No contact{about} in the agenda of {where}.")]
-    lines = [f"• *{escape(c.name or '(no name)')}* `{escape(c.client_id)}`" for c in found.contacts]
-    plural = "s" if found.total != 1 else ""
-    blocks = [
-        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
-        section("\n".join(lines)),
-        context(
-            f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
-        ),
+    lines = [
+        f"• *{shorten(c.name or '(no name)', NAME_LIMIT)}* `{shorten(c.client_id, NAME_LIMIT)}`"
+        for c in found.contacts
     ]
-    state = {"ref": str(found.ref), "query": found.query[:500]}
+    plural = "s" if found.total != 1 else ""
+    ref, query = str(found.ref), _button_query(found)
     buttons = []
     if found.page > 1:
-        buttons.append(_page_button("← Previous", found.page - 1, state))
+        buttons.append(_page_button("← Previous", ref, query, found.page - 1))
     if found.page < found.pages:
-        buttons.append(_page_button("Next →", found.page + 1, state))
+        buttons.append(_page_button("Next →", ref, query, found.page + 1))
+    pages = f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
+    if buttons and query != found.query:
+        pages += f" · the page buttons search for the first {len(query):,} characters of the text"
+    blocks = [
+        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
+        *sections(lines),
+        context(pages),
+    ]
     if buttons:
         blocks.append({"type": "actions", "block_id": "agenda_pages", "elements": buttons})
     return blocks
 
 
-def _page_button(label: str, page: int, state: dict[str, str]) -> Block:
-    value = json.dumps({**state, "page": page})  # Slack allows 2000 characters; query is cut to 500
+def _page_button(label: str, ref: str, query: str, page: int) -> Block:
     return {
         "type": "button",
         "action_id": f"agenda_page_{'prev' if label.startswith('←') else 'next'}",
         "text": {"type": "plain_text", "text": label},
-        "value": value,
+        "value": _page_value(ref, query, page),
     }
+
+
+def _page_value(ref: str, query: str, page: int) -> str:
+    """A page button's value, as handlers.actions.agenda_state reads it back. Not ASCII-only:
+    json.dumps would make each emoji 12 characters (`\\ud83d\\ude00`)."""
+    state = {"ref": ref, "query": query, "page": page}
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encoded_len(text: str) -> int:
+    """UTF-8 bytes: as much as any count of Slack's can make of a text (an emoji is 4)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _button_query(found: AgendaPage) -> str:
+    """The longest start of the query, in whole characters, with which the page buttons'
+    values stay within Slack's 2,000 characters, counted as UTF-8 bytes."""
+    room = BUTTON_VALUE_LIMIT - _encoded_len(_page_value(str(found.ref), "", found.page + 1))
+    kept: list[str] = []
+    for unit in _units(found.query):
+        room -= _encoded_len(json.dumps(unit, ensure_ascii=False)) - 2  # without its quotes
+        if room < 0:
+            break
+        kept.append(unit)
+    return "".join(kept)
 
 
 def error(text: str) -> list[Block]:
