@@ -2,11 +2,18 @@
 
 Everything that came from a person or from Hey Now goes through `escape` first, so a contact
 named `<!channel>` pings nobody (Slack: `&`, `<`, `>` must be sent as entities).
+
+Every payload stays within Slack's limits whatever it holds: texts are cut or spread over several
+blocks, never inside an entity (`&amp;`), a mention or a character (an emoji with its skin tone, a
+letter with its accent). Lengths are counted as Slack may count them (`slack_len`).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +24,18 @@ from bot.heynow.channels import platform_of
 from bot.services.lookups import AgendaPage, StatusAnswer
 
 Block = dict[str, Any]
+
+SECTION_LIMIT = 3000  # a section's text, and a context element's
+# All the text of one message's blocks: Slack answers msg_blocks_too_long somewhere near 12-13k
+# characters in total (the limit is not documented: bolt-js #2509, #2867), so stay well under.
+MESSAGE_TEXT_BUDGET = 11_000
+BUTTON_VALUE_LIMIT = 2000
+ALT_TEXT_LIMIT = 2000
+IMAGE_URL_LIMIT = 3000
+NAME_LIMIT = 200  # a name or an id in a one-line summary: history, status, thread replies, lists
+DETAIL_LIMIT = 500  # each detail of a contact card
+PREVIEW_LIMIT = 60  # a message's text in the history
+NOTE_ROOM = 200  # of a post's budget, kept for the note that says how much of its text is not shown
 
 STATUS_WORDS = {
     Status.UNKNOWN: (":hourglass_flowing_sand:", "Sent to Hey Now, status not known yet"),
@@ -46,15 +65,96 @@ def escape(text: object) -> str:
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 3000)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}]}
+
+
+def slack_len(text: str) -> int:
+    """Characters as Slack may count them: UTF-16 units, so an emoji counts twice. A text within
+    a limit by this count is within it by a count of code points too."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# An entity or a control sequence (`<@U123>`, `<!date^...|...>`) in mrkdwn the app built.
+_MARKUP = re.compile(r"(&(?:amp|lt|gt);|<[^<>\n]*>)")
+_ZWJ = "\u200d"
+
+
+def _units(text: str, *, markup: bool = False) -> list[str]:
+    """`text` in the pieces no cut may split: characters as a person sees them (an emoji with its
+    skin tone or its joined family, a flag, a letter with its accents), close to Unicode's
+    grapheme clusters; with `markup`, entities and control sequences too."""
+    found: list[str] = []
+    for number, piece in enumerate(_MARKUP.split(text) if markup else [text]):
+        if number % 2:
+            found.append(piece)
+            continue
+        for char in piece:
+            if found and _joins(found[-1], char):
+                found[-1] += char
+            else:
+                found.append(char)
+    return found
+
+
+def _joins(before: str, char: str) -> bool:
+    if before.endswith(_ZWJ) or _extends(char):
+        return True
+    return _regional(char) and len(before) == 1 and _regional(before)  # a flag is a pair
+
+
+def _extends(char: str) -> bool:
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Mc")  # accents, keycaps, vowel signs
+        or char == _ZWJ
+        or "\ufe00" <= char <= "\ufe0f"  # variation selectors: ❤️
+        or "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
+        or "\U000e0020" <= char <= "\U000e007f"  # tags of subdivision flags
+        or "\U000e0100" <= char <= "\U000e01ef"
+        or "\u1160" <= char <= "\u11ff"  # Hangul vowels and finals of a decomposed syllable
+    )
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
+
+
+def _fit(pieces: list[str], limit: int) -> str:
+    """The pieces that fit in `limit` characters with a final `…`."""
+    kept, used = [], 1
+    for piece in pieces:
+        used += slack_len(piece)
+        if used > limit:
+            break
+        kept.append(piece)
+    return "".join(kept) + "…"
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """mrkdwn the app built, cut to `limit` characters (with …) between whole pieces."""
+    return text if slack_len(text) <= limit else _fit(_units(text, markup=True), limit)
+
+
+def shorten(raw: object, limit: int) -> str:
+    """A person's or Hey Now's text escaped, and cut (with …) to `limit` characters."""
+    text = escape(raw)
+    if slack_len(text) <= limit:
+        return text
+    return _fit([escape(unit) for unit in _units(str(raw))], limit)
+
+
+def sections(lines: list[str]) -> list[Block]:
+    """Lines of mrkdwn in as few sections as they fit, each line whole where it fits one."""
+    texts: list[str] = []
+    for line in (_cut(line, SECTION_LIMIT) for line in lines):
+        if texts and slack_len(texts[-1]) + 1 + slack_len(line) <= SECTION_LIMIT:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return [section(text) for text in texts]
 
 
 def status_line(message: Message) -> str:
@@ -76,9 +176,13 @@ def _status_words(message: Message) -> str:
     return STATUS_WORDS[message.status][1]
 
 
-def recipient(message: Message) -> str:
-    client = escape(message.client_id)
-    return f"*{escape(message.client_name)}* ({client})" if message.client_name else f"*{client}*"
+def recipient(message: Message, limit: int | None = None) -> str:
+    """The client's name (cut to `limit`, if given) and id, or their id alone."""
+    client = escape(message.client_id) if limit is None else shorten(message.client_id, limit)
+    if not message.client_name:
+        return f"*{client}*"
+    name = escape(message.client_name) if limit is None else shorten(message.client_name, limit)
+    return f"*{name}* ({client})"
 
 
 def platform_label(message: Message) -> str:
@@ -93,25 +197,170 @@ def reference(message: Message) -> str:
 def tracking_message(message: Message) -> tuple[str, list[Block]]:
     """The visible channel post of a send; its status line is updated as the status moves."""
     head = f"<@{message.slack_user}> sent a message to {recipient(message)} through {platform_label(message)}"
-    if not message.validate:  # before the text, which a long message may have cut
+    if not message.validate:  # in the head, which is never cut away by a long text
         head += (
             "\n:information_source: Sent without the agenda check: the client may receive it "
             "from the platform's alternate bot number rather than from this one."
         )
-    quoted = "\n".join("> " + line for line in escape(message.text).splitlines() or [""])
-    blocks = [
-        section(f"{head}\n{quoted}"),
-        context(f"{status_line(message)} · {reference(message)}"),
-    ]
+    status = context(f"{status_line(message)} · {reference(message)}")
+    shown_head = _cut(head, SECTION_LIMIT)
+    room = SECTION_LIMIT - slack_len(shown_head) - 1
+    budget = MESSAGE_TEXT_BUDGET - slack_len(shown_head) - _text_len(status) - NOTE_ROOM
+    quoted, left_out = _quote(message.text, room, budget)
+    # The quote begins under the head, or (no room left there) in a section of its own.
+    first = f"{shown_head}\n{quoted[0]}" if quoted[0] else shown_head
+    blocks = [section(text) for text in (first, *quoted[1:])]
+    if left_out:
+        blocks.append(context(_not_shown(left_out)))
+    blocks.append(status)
+    who = shorten(message.client_name or message.client_id, NAME_LIMIT)
+    return f"Message to {who}: {status_line(message)}", blocks
+
+
+def _not_shown(left_out: int) -> str:
+    what = "character is" if left_out == 1 else "characters are"
     return (
-        f"Message to {escape(message.client_name or message.client_id)}: {status_line(message)}",
-        blocks,
+        f":scissors: Slack cannot show all of this message in one post: "
+        f"the last {left_out:,} {what} not shown here."
     )
+
+
+def _text_len(block: Block) -> int:
+    return sum(slack_len(e["text"]) for e in block.get("elements", ()))
+
+
+def _quote(text: str, first: int, budget: int) -> tuple[list[str], int]:
+    """`text` escaped and quoted line by line (`> `), spread over section texts: the first holds
+    at most `first` characters (it may stay empty), the others SECTION_LIMIT, all of them
+    together `budget`.
+
+    A line stays whole in one section when it fits one; a longer line goes on in the next
+    section, quoted again, between words where it can. Returns the texts and how many characters
+    of the text (as `splitlines` leaves it) did not fit; then the last text ends with `…`.
+    """
+    lines = text.splitlines() or [""]
+    quoter = _Quoter(first, budget)
+    for number, line in enumerate(lines):
+        words = _words(line)
+        if not quoter.line(1 if number else 0, 2 + sum(cost for _, _, cost in words)):
+            break
+        if not all(quoter.word(*word) for word in words):
+            break
+    return quoter.texts(len("\n".join(lines)))
+
+
+@dataclass
+class _Line:
+    text: str
+    newline: int  # 1 if it begins a line of the text (after its line break), 0 if it goes on
+    cost: int  # what opening it took: `> `, and the `\n` before it in the same section
+
+
+class _Quoter:
+    """Fills _quote()'s sections; each keeps one character free for a final `…`, and so does
+    the budget."""
+
+    def __init__(self, first: int, budget: int) -> None:
+        self.sections: list[list[_Line]] = [[]]
+        self.room, self.size, self.used, self.shown, self.budget = first - 1, 0, 0, 0, budget
+
+    def _fits(self, cost: int) -> bool:
+        return self.size + cost <= self.room
+
+    def _affords(self, cost: int) -> bool:
+        return self.used + cost + 1 <= self.budget
+
+    def _next_section(self) -> None:
+        if self.sections[-1] or len(self.sections) == 1:
+            self.sections.append([])
+        self.room, self.size = SECTION_LIMIT - 1, 0
+
+    def _open(self, newline: int) -> bool:
+        cost = 3 if self.sections[-1] else 2
+        if not self._fits(cost):
+            self._next_section()
+            cost = 2
+        if not self._affords(cost):
+            return False
+        self.sections[-1].append(_Line("", newline, cost))
+        self.size, self.used, self.shown = self.size + cost, self.used + cost, self.shown + newline
+        return True
+
+    def _put(self, piece: str, cost: int, chars: int) -> bool:
+        if not self._affords(cost):
+            return False
+        self.sections[-1][-1].text += piece
+        self.size, self.used, self.shown = self.size + cost, self.used + cost, self.shown + chars
+        return True
+
+    def _go_on_in_next_section(self) -> bool:
+        line = self.sections[-1].pop()
+        if line.text:  # the line goes on, quoted again
+            self.sections[-1].append(line)
+            self._next_section()
+            return self._open(0)
+        # Nothing of it here yet: open it in the next section instead.
+        self.size, self.used, self.shown = (
+            self.size - line.cost,
+            self.used - line.cost,
+            self.shown - line.newline,
+        )
+        self._next_section()
+        return self._open(line.newline)
+
+    def line(self, newline: int, cost: int) -> bool:
+        """Open a line of the text that takes `cost` characters quoted."""
+        opening = 1 if self.sections[-1] else 0
+        if not self._fits(opening + cost) and cost <= SECTION_LIMIT - 1:
+            self._next_section()  # it fits a section of its own: keep it whole
+        return self._open(newline)
+
+    def word(self, raw: list[str], shown: str, cost: int) -> bool:
+        """Add a word (its units, with the spaces after it; escaped; its cost) to the open line."""
+        fits_a_section = cost + 2 <= SECTION_LIMIT - 1
+        if not self._fits(cost) and fits_a_section and not self._go_on_in_next_section():
+            return False  # it would fit a section of its own: it moves there whole, if it may
+        if self._fits(cost) and self._put(shown, cost, sum(len(unit) for unit in raw)):
+            return True
+        for unit in raw:  # too long for a section, or for what is left of the budget
+            piece = escape(unit)
+            if not self._fits(slack_len(piece)) and not self._go_on_in_next_section():
+                return False
+            if not self._put(piece, slack_len(piece), len(unit)):
+                return False
+        return True
+
+    def texts(self, whole: int) -> tuple[list[str], int]:
+        sections = self.sections
+        while len(sections) > 1 and not sections[-1]:
+            sections.pop()
+        left_out = whole - self.shown
+        if left_out:  # end with … right after the last character shown
+            while sections[-1] and not sections[-1][-1].text:
+                left_out += sections[-1].pop().newline
+                if not sections[-1] and len(sections) > 1:
+                    sections.pop()
+            if not sections[-1]:
+                sections[-1].append(_Line("", 0, 0))
+            sections[-1][-1].text += "…"
+        return ["\n".join("> " + line.text for line in lines) for lines in sections], left_out
+
+
+def _words(line: str) -> list[tuple[list[str], str, int]]:
+    """A line as words, each with the spaces after it: its units, escaped, and its cost."""
+    found: list[list[str]] = []
+    for unit in _units(line):
+        if found and (unit.isspace() or not found[-1][-1].isspace()):
+            found[-1].append(unit)
+        else:
+            found.append([unit])
+    escaped = [escape("".join(word)) for word in found]
+    return [(word, shown, slack_len(shown)) for word, shown in zip(found, escaped, strict=True)]
 
 
 def thread_update(kind: Reply, message: Message) -> str:
     """The thread reply owed for a reply kind."""
-    who = escape(message.client_name or message.client_id)
+    who = shorten(message.client_name or message.client_id, NAME_LIMIT)
     if kind is Reply.DELIVERED:
         return f":heavy_check_mark::heavy_check_mark: Delivered to {who} {_when(message.ru_at)}."
     if kind is Reply.READ:
@@ -153,13 +402,13 @@ def history(messages: list[Message]) -> list[Block]:
         return [section("You have not sent any message yet. Try `/heynow send 091000001 Hello!`")]
     lines = [
         f"`#{m.id}` {status_emoji(m)}"
-        f" to {recipient(m)} via {platform_label(m)} {slack_date(m.created_at, '{date_short} {time}')}"
-        f": {escape(_cut(m.text, 60))}"
+        f" to {recipient(m, NAME_LIMIT)} via {platform_label(m)} {slack_date(m.created_at, '{date_short} {time}')}"
+        f": {shorten(m.text, PREVIEW_LIMIT)}"
         for m in messages
     ]
     return [
         section("*Your last messages*"),
-        section("\n".join(lines)),
+        *sections(lines),
         context("`/heynow status ID` for one of them."),
     ]
 
@@ -167,16 +416,20 @@ def history(messages: list[Message]) -> list[Block]:
 def status_report(answer: StatusAnswer) -> list[Block]:
     message = answer.message
     if message is not None:
-        text = f"{recipient(message)} through {platform_label(message)}: {status_line(message)}"
+        text = f"{recipient(message, NAME_LIMIT)} through {platform_label(message)}: {status_line(message)}"
         return [section(text), context(reference(message))]
     emoji, words = STATUS_WORDS[answer.status]
     where = escape(answer.ref.label)
-    return [section(f"Message `{escape(answer.message_id)}` on {where}: {emoji} {words}")]
+    typed = shorten(answer.message_id, NAME_LIMIT)
+    return [section(f"Message `{typed}` on {where}: {emoji} {words}")]
 
 
 def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
-    name = escape(contact.name or "(no name)")
-    details = [f"*Client id:* `{escape(contact.client_id)}`", f"*Platform:* {escape(ref.label)}"]
+    """A contact's card: the name whole where it fits a section, every detail cut to
+    DETAIL_LIMIT, the picture only where Slack takes its address."""
+    name = contact.name or "(no name)"
+    client = shorten(contact.client_id, DETAIL_LIMIT)
+    details = [f"*Client id:* `{client}`", f"*Platform:* {escape(ref.label)}"]
     labels = (
         ("phones", "Phones"),
         ("locale", "Locale"),
@@ -186,52 +439,82 @@ def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
     for attr, label in labels:
         value = getattr(contact, attr)
         if value:
-            details.append(
-                f"*{label}:* {escape(', '.join(value) if isinstance(value, tuple) else value)}"
-            )
-    block = section(f":bust_in_silhouette: *{name}*\n" + "\n".join(details))
-    if contact.profile_pic and contact.profile_pic.startswith("https://"):
-        block["accessory"] = {"type": "image", "image_url": contact.profile_pic, "alt_text": name}
-    send_hint = f"`/heynow send {ref} {escape(contact.client_id)} …`"
+            shown = shorten(", ".join(value) if isinstance(value, tuple) else value, DETAIL_LIMIT)
+            details.append(f"*{label}:* {shown}")
+    title = f":bust_in_silhouette: *{shorten(name, SECTION_LIMIT - 30)}*"
+    card = sections([title, *details])
+    picture = contact.profile_pic
+    if picture and picture.startswith("https://") and slack_len(picture) <= IMAGE_URL_LIMIT:
+        alt_text = shorten(name, ALT_TEXT_LIMIT)
+        card[0]["accessory"] = {"type": "image", "image_url": picture, "alt_text": alt_text}
+    send_hint = f"`/heynow send {ref} {client} …`"
     return [
-        block,
+        *card,
         context(f"In the agenda: they wrote to this platform before. Send with {send_hint}"),
     ]
 
 
 def agenda_page(found: AgendaPage) -> list[Block]:
-    about = f" matching “{escape(found.query)}”" if found.query else ""
+    about = f" matching “{shorten(found.query, NAME_LIMIT)}”" if found.query else ""
     where = escape(found.ref.label)
     if found.total == 0:
         return [section(f"No contact{about} in the agenda of {where}.")]
-    lines = [f"• *{escape(c.name or '(no name)')}* `{escape(c.client_id)}`" for c in found.contacts]
-    plural = "s" if found.total != 1 else ""
-    blocks = [
-        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
-        section("\n".join(lines)),
-        context(
-            f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
-        ),
+    lines = [
+        f"• *{shorten(c.name or '(no name)', NAME_LIMIT)}* `{shorten(c.client_id, NAME_LIMIT)}`"
+        for c in found.contacts
     ]
-    state = {"ref": str(found.ref), "query": found.query[:500]}
+    plural = "s" if found.total != 1 else ""
+    ref, query = str(found.ref), _button_query(found)
     buttons = []
     if found.page > 1:
-        buttons.append(_page_button("← Previous", found.page - 1, state))
+        buttons.append(_page_button("← Previous", ref, query, found.page - 1))
     if found.page < found.pages:
-        buttons.append(_page_button("Next →", found.page + 1, state))
+        buttons.append(_page_button("Next →", ref, query, found.page + 1))
+    pages = f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
+    if buttons and query != found.query:
+        pages += f" · the page buttons search for the first {len(query):,} characters of the text"
+    blocks = [
+        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
+        *sections(lines),
+        context(pages),
+    ]
     if buttons:
         blocks.append({"type": "actions", "block_id": "agenda_pages", "elements": buttons})
     return blocks
 
 
-def _page_button(label: str, page: int, state: dict[str, str]) -> Block:
-    value = json.dumps({**state, "page": page})  # Slack allows 2000 characters; query is cut to 500
+def _page_button(label: str, ref: str, query: str, page: int) -> Block:
     return {
         "type": "button",
         "action_id": f"agenda_page_{'prev' if label.startswith('←') else 'next'}",
         "text": {"type": "plain_text", "text": label},
-        "value": value,
+        "value": _page_value(ref, query, page),
     }
+
+
+def _page_value(ref: str, query: str, page: int) -> str:
+    """A page button's value, as handlers.actions.agenda_state reads it back. Not ASCII-only:
+    json.dumps would make each emoji 12 characters (`\\ud83d\\ude00`)."""
+    state = {"ref": ref, "query": query, "page": page}
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encoded_len(text: str) -> int:
+    """UTF-8 bytes: as much as any count of Slack's can make of a text (an emoji is 4)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _button_query(found: AgendaPage) -> str:
+    """The longest start of the query, in whole characters, with which the page buttons'
+    values stay within Slack's 2,000 characters, counted as UTF-8 bytes."""
+    room = BUTTON_VALUE_LIMIT - _encoded_len(_page_value(str(found.ref), "", found.page + 1))
+    kept: list[str] = []
+    for unit in _units(found.query):
+        room -= _encoded_len(json.dumps(unit, ensure_ascii=False)) - 2  # without its quotes
+        if room < 0:
+            break
+        kept.append(unit)
+    return "".join(kept)
 
 
 def error(text: str) -> list[Block]:
@@ -242,7 +525,7 @@ def plain(body: list[Block]) -> str:
     """The notification text of a blocks answer: its first section."""
     for block in body:
         if block.get("type") == "section":
-            return str(block["text"]["text"])[:300]
+            return _cut(str(block["text"]["text"]), 300)
     return "Hey Now"
 
 
