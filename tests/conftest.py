@@ -1,6 +1,10 @@
 import pytest
 
+from bot.httpserver import start_in_thread
+from bot.local.standin import SlackStandIn
 from storage import Store
+
+STANDIN_TOKEN = "xoxb-standin"  # the bot token the Slack stand-in of unit tests accepts
 
 ROW = {
     "request_key": "T1:trig-1",
@@ -30,3 +34,13 @@ def sent_message(store: Store, key: str = "k", at: float = 100.0, hey_id: str = 
     assert message is not None and message.id == message_id
     assert store.messages.mark_sent(message, "w", hey_id, at, first_poll_at=at + 10, announce_at=at)
     return message_id
+
+
+@pytest.fixture
+def slack():
+    """The recording Slack stand-in, served on loopback (`slack.url`)."""
+    standin = SlackStandIn(token=STANDIN_TOKEN)
+    server = start_in_thread(standin)
+    standin.url = server.url
+    yield standin
+    server.stop()

@@ -1,18 +1,15 @@
 """Who may do what, against the Slack stand-in on loopback."""
 
-import pytest
 from slack_sdk import WebClient
 
 from bot.config import AllowedPlatform
 from bot.domain import SendState
 from bot.heynow import PlatformRef
-from bot.httpserver import start_in_thread
-from bot.local.standin import SlackStandIn
 from bot.services.permissions import Permissions
 from storage import Store
-from tests.conftest import ROW
+from tests.conftest import ROW, STANDIN_TOKEN
 
-TOKEN = "xoxb-permissions"
+TOKEN = STANDIN_TOKEN
 
 
 class Clock:
@@ -21,15 +18,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-@pytest.fixture
-def slack():
-    standin = SlackStandIn(token=TOKEN)
-    server = start_in_thread(standin)
-    standin.url = server.url
-    yield standin
-    server.stop()
 
 
 def permissions(slack, clock=None, **kwargs):

@@ -2,26 +2,15 @@
 
 import time
 
-import pytest
 from slack_sdk import WebClient
 
 from bot.domain import OutboxState, Reply
 from bot.domain.owed import reply
-from bot.httpserver import start_in_thread
-from bot.local.standin import Fault, SlackStandIn
+from bot.local.standin import Fault
 from bot.slack.poster import Poster, PostPolicy
-from tests.conftest import sent_message
+from tests.conftest import STANDIN_TOKEN, sent_message
 
-TOKEN = "xoxb-poster-test"
-
-
-@pytest.fixture
-def slack():
-    standin = SlackStandIn(token=TOKEN)
-    server = start_in_thread(standin)
-    standin.url = server.url
-    yield standin
-    server.stop()
+TOKEN = STANDIN_TOKEN
 
 
 def make_poster(store, slack, owner="p1", timeout=2, give_up_after=60.0, lease=5.0):

@@ -17,26 +17,16 @@ from bot.domain import OutboxState, Outcome, PostKind, Reply, SendState, Status
 from bot.domain.owed import Owed, reply
 from bot.domain.tracking import PollPolicy, after_status
 from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowTimeout, PlatformRef
-from bot.httpserver import start_in_thread
 from bot.jobs.send_queue import SendQueue
-from bot.local.standin import Fault, SlackStandIn
+from bot.local.standin import Fault
 from bot.services.sending import Sending
 from bot.services.tracking import Tracking
 from bot.slack.poster import Poster, PostPolicy
 from storage import Store, schema
-from tests.conftest import ROW, sent_message
+from tests.conftest import ROW, STANDIN_TOKEN, sent_message
 from tests.test_poll_cost import idle_cycle_steps
 
-TOKEN = "xoxb-review"
-
-
-@pytest.fixture
-def slack():
-    standin = SlackStandIn(token=TOKEN)
-    server = start_in_thread(standin)
-    standin.url = server.url
-    yield standin
-    server.stop()
+TOKEN = STANDIN_TOKEN
 
 
 def poster_for(store, slack, clock, *, give_up=60.0, timeout=2.0, owner="p1", lease=5.0):
