@@ -30,7 +30,11 @@ class RunningServer:
         """Close from the server's own loop thread: closing its sockets from another thread
         races the loop's select() and now and then ends that thread with EBADF."""
         if self.thread.is_alive():
-            self.server.trigger.pull_trigger(self.server.close)
+            try:
+                self.server.trigger.pull_trigger(self.server.close)
+            except OSError:  # its wake-up pipe is gone already: nothing left to race with
+                self.server.close()
+                return
             self.thread.join(timeout=0.5)  # kept-alive clients may hold it a while: a daemon
         else:
             self.server.close()
