@@ -1,6 +1,9 @@
+from collections.abc import Iterator
+
 import pytest
 
 from bot.httpserver import start_in_thread
+from bot.i18n import Texts, speaking
 from bot.local.standin import SlackStandIn
 from storage import Store
 
@@ -44,3 +47,11 @@ def slack():
     standin.url = server.url
     yield standin
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Unit tests read the English texts unless they speak another language themselves; the app
+    itself always says which language it speaks (handlers, outbox, console)."""
+    with speaking(Texts.of("en", "UTC")):
+        yield

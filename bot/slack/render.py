@@ -21,6 +21,7 @@ from bot.domain import Outcome, Reply, SendState, Status
 from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
 from bot.heynow.channels import platform_of
+from bot.i18n import say
 from bot.services.lookups import AgendaPage, StatusAnswer
 
 Block = dict[str, Any]
@@ -526,7 +527,7 @@ def plain(body: list[Block]) -> str:
     for block in body:
         if block.get("type") == "section":
             return _cut(str(block["text"]["text"]), 300)
-    return "Hey Now"
+    return say("app.name")
 
 
 SIMULATED = (
