@@ -26,6 +26,7 @@ from bot.domain.records import Message
 from bot.domain.tracking import PollPolicy
 from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
+from bot.i18n import Texts, speaking
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
 from bot.jobs.priority import AckPriority
@@ -37,6 +38,7 @@ from bot.services.contacts import Contacts
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
 from bot.services.permissions import Permissions
+from bot.services.readers import READER_TIMEOUT_SECONDS, Readers
 from bot.services.sending import Sending, SendResult
 from bot.services.tracking import Tracking
 from bot.simulator import (
@@ -102,9 +104,10 @@ class Runtime:
         self.store.close()
 
 
-def slack_client(settings: Settings, *, retries: bool) -> WebClient:
+def slack_client(settings: Settings, *, retries: bool, timeout: float | None = None) -> WebClient:
     """The Web API client. The listeners' client waits out 429s and retries connection errors
-    (views.open, the help's buttons); the poster's does neither: it decides itself."""
+    (views.open, the help's buttons); the poster's does neither: it decides itself; nor does
+    the readers', which is asked before an ack and must be short."""
     handlers = (
         [
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -116,7 +119,7 @@ def slack_client(settings: Settings, *, retries: bool) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=int(settings.slack_timeout_seconds),
+        timeout=int(timeout or settings.slack_timeout_seconds),
         retry_handlers=handlers,
     )
 
@@ -177,6 +180,10 @@ def build_runtime(settings: Settings) -> Runtime:
         platforms=settings.heynow_platforms,
     )
     listeners_slack = slack_client(settings, retries=True)
+    fallback = Texts.of(settings.language, settings.timezone)
+    readers = Readers(
+        slack_client(settings, retries=False, timeout=READER_TIMEOUT_SECONDS), fallback
+    )
     permissions = Permissions(
         listeners_slack, senders=settings.heynow_senders, platforms=settings.heynow_platforms
     )
@@ -186,6 +193,7 @@ def build_runtime(settings: Settings) -> Runtime:
         slack_client(settings, retries=False),
         owner=owner,
         simulated=settings.heynow_simulator,
+        fallback=fallback,
         policy=PostPolicy(
             give_up_after=settings.slack_give_up_minutes * 60,
             lease_seconds=(LOOKUP_PAGES + 2) * settings.slack_timeout_seconds + 10,
@@ -193,7 +201,8 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
     def tell_unrecorded(message: Message, result: SendResult) -> None:
-        poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
+        with speaking(poster.texts_of(message)):
+            poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
 
     queue = SendQueue(
         sending,
@@ -235,6 +244,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "lookups": lookups,
             "lookup_pool": lookup_pool,
             "permissions": permissions,
+            "readers": readers,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)

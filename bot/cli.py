@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.httpserver import serve_forever, start_in_thread
+from bot.i18n import Texts
 from storage.database import StorageError
 
 logger = logging.getLogger("bot")
@@ -131,6 +132,7 @@ def _local_slack(settings: Settings):
         app_url=f"http://{settings.host}:{settings.port}",
         standin_url=server.url,
         signing_secret=secret,
+        texts=Texts.of(settings.language, settings.timezone),
     )
     standin.on_call = console.show
     local = replace(

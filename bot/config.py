@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from dotenv import dotenv_values
 
 from bot.heynow.channels import PlatformRef
+from bot.i18n import LANGUAGES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SIMULATOR_DEFAULT_PLATFORM = "1:59899000001"
@@ -50,6 +52,8 @@ class Settings:
     heynow_simulator: bool  # a real workspace on the simulator, on purpose: every post says so
     heynow_platforms: tuple[AllowedPlatform, ...]  # empty: any platform of the account
     heynow_senders: tuple[str, ...]  # Slack user and user-group ids; empty: everyone
+    language: str  # HEYNOW_LANGUAGE: for readers whose Slack locale has no catalogue
+    timezone: str  # HEYNOW_TIMEZONE: for readers whose time zone Slack does not say
     poll_seconds: float
     poll_max_seconds: float
     stuck_minutes: float
@@ -147,6 +151,8 @@ def _parse(env: dict[str, str]) -> Settings:
         heynow_simulator=simulator_on_purpose,
         heynow_platforms=platforms,
         heynow_senders=_senders(env.get("HEYNOW_SENDERS")),
+        language=_language(env.get("HEYNOW_LANGUAGE", "es")),
+        timezone=_timezone(env.get("HEYNOW_TIMEZONE", "America/Montevideo")),
         poll_seconds=poll_seconds,
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
@@ -204,6 +210,23 @@ def _region(raw: str) -> str:
             f"HEYNOW_DEFAULT_REGION must be a two-letter country code like UY, not {raw!r}"
         )
     return region
+
+
+def _language(raw: str) -> str:
+    language = raw.strip().lower()
+    if language not in LANGUAGES:
+        raise ConfigError(f"HEYNOW_LANGUAGE must be es or en, not {raw!r}")
+    return language
+
+
+def _timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"HEYNOW_TIMEZONE must be a time zone name like America/Montevideo, not {raw!r}"
+        ) from None
+    return raw
 
 
 def _port(raw: str) -> int:

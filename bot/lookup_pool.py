@@ -9,6 +9,7 @@ recorded before the ack and run by the send queue (bot.jobs.send_queue).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,9 @@ class LookupPool:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lookup")
 
     def submit(self, job: Callable[..., Any], /, *args: Any) -> Future[Any]:
-        return self._pool.submit(self._logged, job, *args)
+        """Run `job` on the pool in a copy of the caller's context: it speaks the language
+        the listener speaks (bot.i18n.speaking), as asyncio.to_thread would."""
+        return self._pool.submit(contextvars.copy_context().run, self._logged, job, *args)
 
     @staticmethod
     def _logged(job: Callable[..., Any], *args: Any) -> Any:

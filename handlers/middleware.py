@@ -1,4 +1,5 @@
-"""Global middleware: hand the services to every listener, and drop Slack's retries."""
+"""Global middleware: hand the services and the reader's texts to every listener, and drop
+Slack's retries."""
 
 from __future__ import annotations
 
@@ -52,8 +53,13 @@ def request_key(body: dict[str, Any]) -> str | None:
 
 
 def provide(services: dict[str, Any]) -> Callable[..., Any]:
+    """Each listener finds the services in its context, and `texts`: the language and zone of
+    the person who asked (bot.services.readers), which it speaks with `speaking(...)`. Bolt
+    runs listeners on threads of its own, which a context variable set here would not reach."""
+
     def provide_services(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 (Bolt's name)
         context.update(services)
+        context["texts"] = services["readers"].of(context.user_id)
         return next()
 
     return provide_services

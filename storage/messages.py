@@ -32,6 +32,8 @@ INTAKE_COLUMNS = (
     "text",
     "validate",
     "created_at",
+    "locale",
+    "zone",
 )
 
 

@@ -175,6 +175,14 @@ def _move_notices(db: Database) -> None:
     db.execute("DROP TABLE notices")
 
 
+@migrations()
+def m006_sender_locale(db: Database) -> None:
+    """The sender's Slack locale and time zone at the send: the channel post, its thread
+    replies and the notes about it are written in them, even when Slack cannot be asked."""
+    db.execute("ALTER TABLE messages ADD COLUMN locale TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN zone TEXT")
+
+
 def apply(db: Database) -> int:
     """Bring the schema up to date; returns the schema version."""
     migrations.apply(db)

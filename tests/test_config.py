@@ -18,6 +18,12 @@ def test_defaults_run_locally_on_the_simulator():
         3000,
         "https://slack.com/api/",
     )
+    assert (s.language, s.timezone) == ("es", "America/Montevideo")  # the team is in Uruguay
+
+
+def test_the_fallback_language_and_zone_are_read():
+    s = settings(HEYNOW_LANGUAGE="EN", HEYNOW_TIMEZONE="Europe/Madrid")
+    assert (s.language, s.timezone) == ("en", "Europe/Madrid")
 
 
 def test_every_named_variable_is_read():
@@ -76,6 +82,9 @@ def test_every_named_variable_is_read():
         ({"HEYNOW_DEFAULT_REGION": "Uruguay"}, "HEYNOW_DEFAULT_REGION"),
         ({"PORT": "99999"}, "PORT"),
         ({"SLACK_API_URL": "slack.com"}, "SLACK_API_URL"),
+        ({"HEYNOW_LANGUAGE": "pt"}, "HEYNOW_LANGUAGE"),
+        ({"HEYNOW_TIMEZONE": "Montevideo"}, "HEYNOW_TIMEZONE"),
+        ({"HEYNOW_TIMEZONE": "../../etc/passwd"}, "HEYNOW_TIMEZONE"),
     ],
 )
 def test_an_invalid_value_names_its_variable(env, named):

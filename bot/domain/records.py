@@ -44,6 +44,8 @@ class Message:
     lease_owner: str | None
     lease_expires: float | None
     shown_line: str | None
+    locale: str | None = None  # the sender's, as Babel names it (es_UY): what posts are written in
+    zone: str | None = None  # the sender's time zone
 
     @property
     def thread(self) -> tuple[str, str] | None:

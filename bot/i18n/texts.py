@@ -50,6 +50,14 @@ class Texts:
             return cls(fallback.language, fallback.locale, _zone(zone) or fallback.zone)
         return cls(locale.language, str(locale), _zone(zone) or fallback.zone)
 
+    @classmethod
+    def recorded(cls, locale: str | None, zone: str | None, fallback: Texts) -> Texts:
+        """The texts stored with a message (its sender's); a row from before they were
+        stored, or with a locale no longer known, reads the fallback's."""
+        if not locale:
+            return fallback
+        return cls.for_slack(locale.replace("_", "-"), zone, fallback)
+
     def __call__(self, key: str, **params: Any) -> str:
         """The text of `key` with its placeholders filled; a key missing from this language
         falls back to the other one (the catalogue test keeps that from happening)."""

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.i18n import Texts, current
 from bot.local.standin import LOCAL_TEAM, SlackCall
 
 try:
@@ -79,7 +80,9 @@ class Console:
         signing_secret: str,
         out: TextIO = sys.stdout,
         log_path: str | None = None,
+        texts: Texts | None = None,
     ) -> None:
+        self.texts = texts or current()  # its own words: HEYNOW_LANGUAGE's, from the cli
         self.app_url = app_url.rstrip("/")
         self.standin_url = standin_url.rstrip("/")
         self.secret = signing_secret
@@ -129,7 +132,7 @@ class Console:
         try:
             answer = self._ask(line)
         except httpx.HTTPError as exc:
-            answer = f"(could not reach the app: {exc})"
+            answer = self.texts("console.unreachable", error=exc)
         finally:
             with self._lock:
                 held, self._held = self._held or [], None
@@ -159,7 +162,7 @@ class Console:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(self.secret, body)}
         response = self._http.post(f"{self.app_url}/slack/events", content=body, headers=headers)
         if response.status_code != 200:
-            return f"(the app answered HTTP {response.status_code})"
+            return self.texts("console.http_error", status=response.status_code)
         if not response.content:
             return None
         is_json = response.headers.get("content-type", "").startswith("application/json")
@@ -167,15 +170,10 @@ class Console:
         return self.render(SlackCall("response_url", ack))
 
     def loop(self, stdin: TextIO = sys.stdin) -> None:
-        self._emit(
-            "Local mode: Slack is simulated here. Type a command, e.g.\n"
-            "  /heynow send 091000001 Hello Ana!\n"
-            "  /heynow agenda\n"
-            "  /heynow help\n"
-            "Delivery (two ticks) and reading (blue ticks) arrive in the thread within about half a minute.\n"
-            "The arrow keys edit the line and recall earlier commands. `exit` quits."
-            + (f"\nThe log is in {self.log_path}." if self.log_path else "")
-        )
+        intro = self.texts("console.intro")
+        if self.log_path:
+            intro += "\n" + self.texts("console.log_file", path=self.log_path)
+        self._emit(intro)
         while True:
             line = self._read_line(stdin)
             if line is None or line.strip() in ("exit", "quit"):

@@ -60,6 +60,8 @@ class SlackStandIn:
         self.unusable_channels: set[str] = set()
         self.private_channels: set[str] = set()  # conversations.info says is_private
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list
+        # users.info: a user's `locale` and `tz`; anyone else's profile says neither
+        self.people: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
@@ -176,6 +178,9 @@ class SlackStandIn:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": self.usergroups[group]}
+        if method == "users.info":
+            user = str(body.get("user", ""))
+            return {"ok": True, "user": {"id": user, **self.people.get(user, {})}}
         if method == "conversations.info":
             private = channel in self.private_channels
             direct = channel.startswith(("D", "U"))

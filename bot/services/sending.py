@@ -17,6 +17,7 @@ from bot.domain import SenderNotice, SendState
 from bot.domain.records import Message
 from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowError
 from bot.heynow.channels import platform_of
+from bot.i18n import Texts
 from bot.services.contacts import Contacts
 from bot.services.inputs import SendRequest
 from storage import StorageUnavailable, Store
@@ -63,9 +64,10 @@ class Sending:
         self._wake_queue = wake_queue
         self._wake_outbox = wake_outbox
 
-    def enqueue(self, request: SendRequest) -> int | None:
-        """Record the send; None when the same request was recorded before (a Slack retry, a
-        form submitted twice). Raises StorageUnavailable: then nothing was recorded or sent."""
+    def enqueue(self, request: SendRequest, sender: Texts) -> int | None:
+        """Record the send, with the language and zone its `sender` reads; None when the same
+        request was recorded before (a Slack retry, a form submitted twice). Raises
+        StorageUnavailable: then nothing was recorded or sent."""
         origin = request.origin
         message_id = self.store.messages.enqueue(
             {
@@ -80,6 +82,8 @@ class Sending:
                 "text": request.text,
                 "validate": int(request.validate),
                 "created_at": self.clock(),
+                "locale": sender.locale,
+                "zone": sender.zone,
             }
         )
         if message_id is None:

@@ -28,6 +28,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.domain import OutboxState, PostKind, Reply, SenderNotice
 from bot.domain.owed import Owed, direct_message, sender_notice
 from bot.domain.records import Message, OutboxRow
+from bot.i18n import Texts, speaking
 from bot.slack import render
 from bot.slack.explain import sender_note
 
@@ -84,10 +85,13 @@ class Poster:
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         simulated: bool = False,
+        fallback: Texts | None = None,
     ) -> None:
         """`slack` must not retry by itself (no retry handlers): a blind retry of a post whose
-        answer was lost is how a post appears twice."""
+        answer was lost is how a post appears twice. `fallback` is the language of posts
+        about messages recorded without their sender's (HEYNOW_LANGUAGE)."""
         self.store = store
+        self.fallback = fallback or Texts()
         self.slack = slack
         self.simulated = simulated  # HEYNOW_SIMULATOR in a real workspace: every post says so
         self.owner = owner
@@ -120,7 +124,8 @@ class Poster:
             self._last_look_then_give_up(row)
             return
         try:
-            self._call(row)
+            with speaking(self.texts_of(row.message)):
+                self._call(row)
         except RateLimited as exc:
             self._pause(exc.key, now + exc.retry_after)
             logger.info("Slack rate-limits %s for %ss", exc.key, exc.retry_after)
@@ -134,6 +139,13 @@ class Poster:
         except Exception as exc:  # no answer (time-out, connection): it may have gone out
             logger.warning("Slack did not answer %s %s: %s", row.kind, row.dedupe_key, exc)
             self._back_off(row, type(exc).__name__, maybe_posted=_posts(row))
+
+    def texts_of(self, message: Message | None) -> Texts:
+        """What a post about `message` is written in: its sender's language and zone, as
+        recorded with it (a channel post and its thread speak the sender's language)."""
+        if message is None:
+            return self.fallback
+        return Texts.recorded(message.locale, message.zone, self.fallback)
 
     # -- the calls ------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.heynow import HeyNowError
+from bot.i18n import speaking
 from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
@@ -33,7 +34,8 @@ def turn_agenda_page(
     ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     ack()
-    context["lookup_pool"].submit(show_agenda_page, context["lookups"], action, respond)
+    with speaking(context["texts"]):  # the look-up runs in a copy of this context
+        context["lookup_pool"].submit(show_agenda_page, context["lookups"], action, respond)
 
 
 def agenda_state(value: Any) -> tuple[str, str, int] | None:
@@ -63,13 +65,20 @@ def show_agenda_page(lookups: Lookups, action: dict[str, Any], respond: Respond)
             body = render.error(OUT_OF_DATE)
         except HeyNowError as exc:
             body = render.error(explain(exc, action="agenda"))
-    respond(replace_original=True, text="Agenda", blocks=body)
+    respond(replace_original=True, text=render.plain(body), blocks=body)
 
 
 def open_send_form(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
+    with speaking(context["texts"]):
+        offer_send_form(body, client, respond, context)
+
+
+def offer_send_form(
+    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     if not may_send(context, body["user"]["id"]):
         refusal = not_a_sender(context["permissions"])
         respond(text=refusal, blocks=render.error(refusal), response_type="ephemeral")

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.heynow import HeyNowError, PlatformRef
+from bot.i18n import say, speaking
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.lookups import Lookups
 from bot.services.permissions import Permissions
@@ -34,6 +35,14 @@ def register(app: App) -> None:
 def heynow_command(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
+    """Answer in the language of the person who typed it."""
+    with speaking(context["texts"]):
+        answer(ack, command, respond, client, context)
+
+
+def answer(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
     inputs: Inputs = context["inputs"]
     try:
         parsed = grammar.parse(command.get("text", ""), client_words=inputs.client_words)
@@ -41,7 +50,7 @@ def heynow_command(
         ack(text=str(exc), blocks=render.error(str(exc)))
         return
     if isinstance(parsed, grammar.Help):
-        ack(text="How to use /heynow", blocks=help_blocks(inputs.default_platform))
+        ack(text=say("answer.help_title"), blocks=help_blocks(inputs.default_platform))
     elif isinstance(parsed, grammar.OpenSendForm | grammar.Send) and not may_send(
         context, command["user_id"]
     ):
@@ -103,15 +112,15 @@ def send(parsed: grammar.Send, ack: Ack, command: dict[str, Any], context: BoltC
             parsed.text,
             validate=parsed.validate,
         )
-        sending.enqueue(request)
+        sending.enqueue(request, context["texts"])
     except InputError as exc:
         ack(text=str(exc), blocks=render.error(str(exc)))
         return
     except StorageUnavailable:
         ack(text=STORAGE_DOWN, blocks=render.error(STORAGE_DOWN))
         return
-    to = render.escape(request.client_id)
-    ack(text=f":outbox_tray: Sending to {to} through {render.escape(request.ref.label)}…")
+    to, through = render.escape(request.client_id), render.escape(request.ref.label)
+    ack(text=say("answer.sending", client=to, platform=through))
 
 
 def look_up(

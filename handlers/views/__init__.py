@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.i18n import say, speaking
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.sending import Sending
 from bot.slack.explain import not_a_sender
@@ -22,10 +23,7 @@ from storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
-FORM_OUT_OF_DATE = "This form is out of date. Close it and open a new one with `/heynow send`."
-FORM_STORAGE_DOWN = (
-    "The app cannot record requests right now, so nothing was sent. Try again later."
-)
+FIELD_ERROR_LIMIT = 150  # what Slack shows under a field
 
 
 def register(app: App) -> None:
@@ -35,6 +33,14 @@ def register(app: App) -> None:
 def submit_send_form(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """Field errors in the language of the person who filled in the form."""
+    with speaking(context["texts"]):
+        take_send_form(ack, body, view, context)
+
+
+def take_send_form(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
     inputs: Inputs = context["inputs"]
     sending: Sending = context["sending"]
     values = (view.get("state") or {}).get("values") or {}
@@ -42,10 +48,13 @@ def submit_send_form(
     channel = origin_channel(view.get("private_metadata"))
     if channel is None:
         logger.warning("A send form came back with private_metadata the app never wrote")
-        ack(response_action="errors", errors={"text": FORM_OUT_OF_DATE})
+        ack(response_action="errors", errors={"text": say("answer.form_out_of_date")})
         return
     if not context["permissions"].may_send(user):
-        ack(response_action="errors", errors={"text": not_a_sender(context["permissions"])[:150]})
+        ack(
+            response_action="errors",
+            errors={"text": not_a_sender(context["permissions"])[:FIELD_ERROR_LIMIT]},
+        )
         return
     team = (body.get("team") or {}).get("id")
     origin = SlackOrigin(
@@ -63,12 +72,12 @@ def submit_send_form(
             _text(values, "text"),
             validate=not any(o.get("value") == "no-validate" for o in options),
         )
-        sending.enqueue(request)
+        sending.enqueue(request, context["texts"])
     except InputError as exc:
-        ack(response_action="errors", errors={exc.field or "text": str(exc)[:150]})
+        ack(response_action="errors", errors={exc.field or "text": str(exc)[:FIELD_ERROR_LIMIT]})
         return
     except StorageUnavailable:
-        ack(response_action="errors", errors={"text": FORM_STORAGE_DOWN})
+        ack(response_action="errors", errors={"text": say("answer.form_storage_down")})
         return
     ack()
 

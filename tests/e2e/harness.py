@@ -190,6 +190,7 @@ def app_env(slack_url: str, sim_url: str | None, database: Path, **extra: str) -
         "HEYNOW_POLL_GIVE_UP_HOURS": "0.0015",
         "HEYNOW_TIMEOUT_SECONDS": "3",
         "LOG_LEVEL": "INFO",
+        "HEYNOW_LANGUAGE": "en",  # for users whose profile says no locale (most tests')
     }
     if sim_url:
         env.update(

@@ -68,7 +68,7 @@ def test_the_ack_comes_first_and_the_prompt_comes_back_after_each_thread_reply(t
     try:
         terminal.command("/heynow send 091000001 hola Ana")
         shown = terminal.read_until("#C0LOCAL Hey Now:")
-        assert shown.index(b"Sending to 59891000001") < shown.index(b"#C0LOCAL Hey Now:")
+        assert shown.index(b"Enviando a 59891000001") < shown.index(b"#C0LOCAL Hey Now:")
         terminal.read_until(b"\n" + PROMPT)  # the prompt, after the channel post
         terminal.mark()
         terminal.type("/heynow hel")  # half typed when the thread reply comes

@@ -60,6 +60,7 @@ def app_env(slack_url: str, database: Path, **extra: str) -> dict[str, str]:
         "SLACK_TIMEOUT_SECONDS": "3",
         "LOG_LEVEL": "INFO",
         "HEYNOW_SIMULATOR": "true",  # a workspace on the simulator, on purpose
+        "HEYNOW_LANGUAGE": "en",  # for users whose profile says no locale (most tests')
         **extra,
     }
 

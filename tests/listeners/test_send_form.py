@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from handlers.views import FORM_OUT_OF_DATE
+from bot.i18n import Texts
 from tests.listeners.harness import form_values, settled, wait_for
 
 
@@ -67,7 +67,10 @@ def test_a_form_with_forged_metadata_is_out_of_date_and_sends_nothing(
 ):
     ack = slack.submit({**form, "private_metadata": metadata}, form_values("091000001", "hi"))
     assert ack.status == 200
-    assert ack.json == {"response_action": "errors", "errors": {"text": FORM_OUT_OF_DATE}}
+    assert ack.json == {
+        "response_action": "errors",
+        "errors": {"text": Texts.of("en")("answer.form_out_of_date")},
+    }
     warned = [r for r in caplog.records if "private_metadata the app never wrote" in r.getMessage()]
     assert [(r.levelno, r.exc_info) for r in warned] == [(logging.WARNING, None)]
     assert db.messages() == [] and sim.sends() == []

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.i18n import Texts
 from bot.slack.explain import OOPS, STORAGE_DOWN
-from handlers.views import FORM_STORAGE_DOWN
 from tests.listeners.harness import form_values, health, wait_for
 
 LONG = "x" * 4000  # a send that needs a new database page (WhatsApp takes 4096 characters)
@@ -81,7 +81,10 @@ def test_a_form_the_database_refuses_says_nothing_was_sent(slack, full_at_intake
     ack = slack.command("send")
     form = slack.as_slack_holds_it(wait_for(lambda: slack.opened_views(ack.trigger))[0])
     answer = slack.submit(form, form_values("091000001", "from a full disk"))
-    assert answer.json == {"response_action": "errors", "errors": {"text": FORM_STORAGE_DOWN}}
+    assert answer.json == {
+        "response_action": "errors",
+        "errors": {"text": Texts.of("en")("answer.form_storage_down")},
+    }
     assert full_at_intake.refused == 1
     assert db.messages() == [] and sim.sends() == []
 
