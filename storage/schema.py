@@ -183,6 +183,91 @@ def m006_sender_locale(db: Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN zone TEXT")
 
 
+@migrations()
+def m007_mass_sends(db: Database) -> None:
+    """Mass sends: the request with every recipient's frozen text, its audit trail, and the
+    numbers that asked not to be messaged."""
+    db.table("mass_requests").create(
+        {
+            "id": int,
+            "request_key": str,  # the form submission: a double submit finds its row
+            "team_id": str,
+            "requester": str,
+            "origin_channel": str,  # where the form was opened: the requester's notes go there
+            "channel_id": int,
+            "platform_id": str,
+            "template": str,
+            "not_before": float,
+            "state": str,  # bot.domain.MassState
+            "pause_reason": str,
+            "reason": str,  # a rejection's reason, or why it stopped
+            "created_at": float,
+            "expires_at": float,
+            "decided_by": str,
+            "decided_at": float,
+            "started_at": float,
+            "finished_at": float,
+            "approval_channel": str,  # the approval post, updated in place with the progress
+            "approval_ts": str,
+            "locale": str,  # the requester's
+            "zone": str,
+            "total": int,
+            "left_out": str,  # JSON: counts by reason (duplicates, opted out)
+            "failures_in_a_row": int,
+            "round": int,  # 1, then one more for each retry of the failed
+            "quiet_until": float,  # waiting out quiet hours until then (shown on the post)
+        },
+        pk="id",
+        not_null={"request_key", "requester", "state", "created_at", "template"},
+        defaults={"failures_in_a_row": 0, "round": 1, "total": 0},
+    )
+    db.execute("CREATE UNIQUE INDEX idx_mass_request_key ON mass_requests(request_key)")
+    db.execute("CREATE INDEX idx_mass_state ON mass_requests(state)")
+    db.table("mass_recipients").create(
+        {
+            "id": int,
+            "request_id": int,
+            "position": int,  # its order in the request
+            "client_id": str,
+            "text": str,  # rendered at the request and frozen: what is approved is what is sent
+            "state": str,  # bot.domain.RecipientState
+            "round": int,
+            "id_message_hey": str,
+            "error": str,
+            "status": str,  # ? | RS | RU | LU, refreshed by the poller
+            "sent_at": float,
+            "lease_owner": str,
+            "lease_expires": float,
+            "next_poll_at": float,
+            "poll_interval": float,
+        },
+        pk="id",
+        not_null={"request_id", "client_id", "text", "state"},
+        defaults={"state": "pending", "status": "?", "round": 1},
+        foreign_keys=[("request_id", "mass_requests", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX idx_mass_recipient ON mass_recipients(request_id, client_id)")
+    db.execute(
+        "CREATE INDEX idx_mass_pending ON mass_recipients(request_id, position) "
+        "WHERE state = 'pending'"
+    )
+    db.execute("CREATE INDEX idx_mass_in_flight ON mass_recipients(state) WHERE state = 'sending'")
+    db.execute(
+        "CREATE INDEX idx_mass_poll ON mass_recipients(next_poll_at) WHERE next_poll_at IS NOT NULL"
+    )
+    db.table("mass_events").create(
+        {"id": int, "request_id": int, "at": float, "actor": str, "kind": str, "detail": str},
+        pk="id",
+        not_null={"request_id", "at", "kind"},
+        foreign_keys=[("request_id", "mass_requests", "id")],
+    )
+    db.execute("CREATE INDEX idx_mass_events ON mass_events(request_id, id)")
+    db.table("opt_outs").create(
+        {"channel_id": int, "client_id": str, "added_by": str, "added_at": float},
+        pk=("channel_id", "client_id"),
+    )
+
+
 def apply(db: Database) -> int:
     """Bring the schema up to date; returns the schema version."""
     migrations.apply(db)

@@ -1,6 +1,6 @@
 """The Store: the database opened once, and its families of tables.
 
-`store.tokens`, `store.messages` and `store.outbox` share one connection and one lock
+`store.tokens`, `store.messages`, `store.outbox` and `store.mass` share one connection and one lock
 (storage.base.Db); each family's module holds every SQL statement about its tables.
 """
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage.base import Db
 from storage.database import open_database
+from storage.mass import MassSends
 from storage.messages import Messages
 from storage.outbox import Outbox
 from storage.tokens import Tokens
@@ -27,6 +28,7 @@ class Store:
         self.tokens = Tokens(self._db)
         self.messages = Messages(self._db)
         self.outbox = Outbox(self._db)
+        self.mass = MassSends(self._db)
 
     @property
     def write_fault(self) -> str | None:

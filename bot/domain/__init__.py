@@ -1,9 +1,13 @@
 """The state model: what a send, a status and an owed Slack post can be, defined once."""
 
 from bot.domain.states import (
+    MassEvent,
+    MassState,
     OutboxState,
     Outcome,
+    PauseReason,
     PostKind,
+    RecipientState,
     Reply,
     SenderNotice,
     SendState,
@@ -11,9 +15,13 @@ from bot.domain.states import (
 )
 
 __all__ = [
+    "MassEvent",
+    "MassState",
     "OutboxState",
     "Outcome",
+    "PauseReason",
     "PostKind",
+    "RecipientState",
     "Reply",
     "SendState",
     "SenderNotice",

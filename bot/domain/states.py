@@ -106,3 +106,76 @@ class OutboxState(StrEnum):
     POSTED = "posted"
     SUPERSEDED = "superseded"  # a later row of the same topic made it pointless
     GIVEN_UP = "given_up"
+
+
+class MassState(StrEnum):
+    """Where a mass send is, from the request to its end. One guarded transition in the store
+    moves it, so a double click or two approvers at once decide it once."""
+
+    PENDING = "pending"  # waits for an approver
+    APPROVED = "approved"  # approved; waits for its send-not-before time
+    RUNNING = "running"  # sending (or waiting out quiet hours, which it says)
+    PAUSED = "paused"  # by a person, or by itself after too many failures in a row
+    FINISHED = "finished"  # every recipient sent, failed or unknown
+    CANCELLED = "cancelled"  # by a person: what was sent stays sent
+    STOPPED = "stopped"  # Hey Now refuses mass sends on the platform (it validates contacts)
+    REJECTED = "rejected"  # by an approver, with a reason
+    EXPIRED = "expired"  # nobody decided in time
+
+    @property
+    def final(self) -> bool:
+        return self in _MASS_FINAL
+
+    @property
+    def decided(self) -> bool:
+        return self is not MassState.PENDING and self is not MassState.EXPIRED
+
+
+_MASS_FINAL = frozenset(
+    {MassState.CANCELLED, MassState.STOPPED, MassState.REJECTED, MassState.EXPIRED}
+)
+
+MASS_TRANSITIONS: dict[MassState, frozenset[MassState]] = {
+    MassState.PENDING: frozenset(
+        {MassState.APPROVED, MassState.REJECTED, MassState.EXPIRED, MassState.CANCELLED}
+    ),
+    MassState.APPROVED: frozenset({MassState.RUNNING, MassState.PAUSED, MassState.CANCELLED}),
+    MassState.RUNNING: frozenset(
+        {MassState.PAUSED, MassState.FINISHED, MassState.CANCELLED, MassState.STOPPED}
+    ),
+    MassState.PAUSED: frozenset({MassState.RUNNING, MassState.CANCELLED}),
+    MassState.FINISHED: frozenset({MassState.RUNNING}),  # retry the failed
+}
+
+
+class RecipientState(StrEnum):
+    """One recipient of a mass send; like a single send, never re-sent blindly."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # a runner holds its lease and is asking Hey Now
+    SENT = "sent"  # with its idMessageHey
+    FAILED = "failed"  # Hey Now said no (the reason is kept): nothing went out
+    UNKNOWN = "unknown"  # the answer was lost: it may have gone out; never re-sent by itself
+
+
+class MassEvent(StrEnum):
+    """What the audit trail of a mass send records, each with who and when."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    TEST_SENT = "test_sent"
+    STARTED = "started"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    QUIET_HOURS = "quiet_hours"  # waits for the quiet hours to end
+    CANCELLED = "cancelled"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    EXPIRED = "expired"
+    RETRIED = "retried"
+
+
+class PauseReason(StrEnum):
+    BY_PERSON = "by_person"
+    FAILURES = "failures"  # HEYNOW_MASS_MAX_FAILURES in a row
