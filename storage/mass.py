@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.domain import MassEvent, MassState, RecipientState, Status
 from bot.domain.mass import MassRecipient, MassRequest, Progress
+from bot.domain.owed import Owed
 from bot.domain.states import MASS_TRANSITIONS
 from storage.base import Db
-from storage.outbox import one
+from storage.outbox import one, owe
 
 REQUEST_COLUMNS = (
     "request_key",
@@ -51,9 +52,11 @@ class MassSends:
         values: dict[str, Any],
         recipients: Iterable[tuple[str, str]],
         left_out: dict[str, int],
+        owed: Callable[[int], Iterable[Owed]] = lambda _id: (),
     ) -> int | None:
-        """Store a checked request with every (client id, text), in one transaction; None when
-        its request_key was stored before (the same form submitted twice)."""
+        """Store a checked request with every (client id, text), in one transaction with what
+        it owes Slack (`owed(request_id)`); None when its request_key was stored before (the
+        same form submitted twice)."""
         row = {name: values.get(name) for name in REQUEST_COLUMNS}
         with self._db.write() as db:
             if one(db, "SELECT id FROM mass_requests WHERE request_key = ?", [row["request_key"]]):
@@ -68,6 +71,8 @@ class MassSends:
             db.execute("UPDATE mass_requests SET total = ? WHERE id = ?", [total, request_id])
             at = float(values["created_at"])
             _event(db, request_id, MassEvent.REQUESTED, row["requester"], at, {})
+            for call in owed(request_id):
+                owe(db, call)
         return request_id
 
     def get(self, request_id: int) -> MassRequest | None:
@@ -83,10 +88,12 @@ class MassSends:
         actor: str,
         now: float,
         detail: dict[str, Any] | None = None,
+        owed: Callable[[MassRequest], Iterable[Owed]] = lambda _request: (),
         **changes: Any,
     ) -> MassRequest | None:
-        """Move the request to `target` if its state allows it, with the audit event; None
-        when it does not (someone decided first, or the click is old)."""
+        """Move the request to `target` if its state allows it, with the audit event and what
+        the change owes Slack (`owed(request)`), all in one transaction; None when its state
+        does not allow it (someone decided first, or the click is old)."""
         allowed = sources_of(target)
         sets = ", ".join(f"{name} = ?" for name in changes)
         with self._db.write() as db:
@@ -99,7 +106,10 @@ class MassSends:
             if row is None:
                 return None
             _event(db, request_id, event, actor, now, detail or {})
-        return MassRequest.from_row(row)
+            moved = MassRequest.from_row(row)
+            for call in owed(moved):
+                owe(db, call)
+        return moved
 
     def note(
         self, request_id: int, event: MassEvent, *, actor: str, now: float, **detail: Any
@@ -139,7 +149,9 @@ class MassSends:
         )
         return [MassRequest.from_row(r) for r in rows]
 
-    def expire(self, now: float) -> list[MassRequest]:
+    def expire(
+        self, now: float, owed: Callable[[MassRequest], Iterable[Owed]] = lambda _request: ()
+    ) -> list[MassRequest]:
         """Pending requests past their expiry become expired (each with its event)."""
         due = self._db.rows(
             "SELECT id FROM mass_requests WHERE state = 'pending' AND expires_at <= ?", [now]
@@ -147,7 +159,7 @@ class MassSends:
         expired = []
         for row in due:
             done = self.transition(
-                row["id"], MassState.EXPIRED, MassEvent.EXPIRED, actor="app", now=now
+                row["id"], MassState.EXPIRED, MassEvent.EXPIRED, actor="app", now=now, owed=owed
             )
             if done is not None:
                 expired.append(done)
@@ -275,7 +287,14 @@ class MassSends:
                 )
         return len(cut_off)
 
-    def retry_failed(self, request_id: int, *, actor: str, now: float) -> MassRequest | None:
+    def retry_failed(
+        self,
+        request_id: int,
+        *,
+        actor: str,
+        now: float,
+        owed: Callable[[MassRequest], Iterable[Owed]] = lambda _request: (),
+    ) -> MassRequest | None:
         """Run again for the failed recipients alone (never the unknown ones)."""
         with self._db.write() as db:
             row = one(
@@ -294,9 +313,17 @@ class MassSends:
                 [row["round"], request_id],
             )
             _event(db, request_id, MassEvent.RETRIED, actor, now, {"recipients": cursor.rowcount})
-        return MassRequest.from_row(row)
+            retried = MassRequest.from_row(row)
+            for call in owed(retried):
+                owe(db, call)
+        return retried
 
-    def finish_if_done(self, request_id: int, now: float) -> MassRequest | None:
+    def finish_if_done(
+        self,
+        request_id: int,
+        now: float,
+        owed: Callable[[MassRequest], Iterable[Owed]] = lambda _request: (),
+    ) -> MassRequest | None:
         """A running request with nobody left to send becomes finished (once)."""
         with self._db.write() as db:
             row = one(
@@ -309,7 +336,10 @@ class MassSends:
             if row is None:
                 return None
             _event(db, request_id, MassEvent.FINISHED, "app", now, {})
-        return MassRequest.from_row(row)
+            finished = MassRequest.from_row(row)
+            for call in owed(finished):
+                owe(db, call)
+        return finished
 
     # -- delivery of what was sent ----------------------------------------------------------------
 

@@ -209,6 +209,7 @@ def m007_mass_sends(db: Database) -> None:
             "finished_at": float,
             "approval_channel": str,  # the approval post, updated in place with the progress
             "approval_ts": str,
+            "summary_ts": str,  # the summary in the approval post's thread, updated in place
             "locale": str,  # the requester's
             "zone": str,
             "total": int,

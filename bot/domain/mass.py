@@ -33,6 +33,7 @@ class MassRequest:
     finished_at: float | None
     approval_channel: str | None
     approval_ts: str | None
+    summary_ts: str | None
     locale: str | None
     zone: str | None
     total: int

@@ -94,3 +94,60 @@ def direct_message(key: str, user: str, at: float, message_id: int | None, **pay
         user=user,
         payload=payload,
     )
+
+
+def mass_topic(request_id: int) -> str:
+    """A mass send's approval post, its updates, summary and report go out in order."""
+    return f"mass:{request_id}"
+
+
+def mass_post(request_id: int, channel: str, at: float) -> Owed:
+    """The approval post in HEYNOW_APPROVALS_CHANNEL; later updated in place."""
+    return Owed(
+        f"q{request_id}:post",
+        PostKind.MASS_POST,
+        mass_topic(request_id),
+        at,
+        channel=channel,
+        payload={"request": request_id},
+    )
+
+
+def mass_update(
+    request_id: int, version: str, at: float, *, part: str = "post", not_before: float | None = None
+) -> Owed:
+    """Show the request as it is now: on its approval post (`part` "post") or its summary
+    ("summary", with delivered and read counts). `version` says what changed (a state, a
+    time slot), so that progress is aggregated, never one edit per send."""
+    return Owed(
+        f"q{request_id}:{part}:{version}",
+        PostKind.MASS_UPDATE,
+        mass_topic(request_id),
+        at,
+        payload={"request": request_id, "part": part},
+        not_before=not_before,
+    )
+
+
+def mass_note(request_id: int, note: str, user: str, at: float, **params: Any) -> Owed:
+    """A direct message to a person about a mass send (its requester, mostly)."""
+    return Owed(
+        f"q{request_id}:note:{note}:{user}:{params.pop('round', 1)}",
+        PostKind.DM,
+        f"user:{user}",
+        at,
+        channel=user,
+        user=user,
+        payload={"request": request_id, "mass_note": note, **params},
+    )
+
+
+def mass_summary(request_id: int, round_: int, at: float) -> Owed:
+    """The summary in the approval post's thread when a run ends, with the CSV report."""
+    return Owed(
+        f"q{request_id}:summary:{round_}",
+        PostKind.MASS_SUMMARY,
+        mass_topic(request_id),
+        at,
+        payload={"request": request_id, "round": round_},
+    )

@@ -77,6 +77,9 @@ class PostKind(StrEnum):
     REPLY = "reply"  # a reply in that post's thread
     EPHEMERAL = "ephemeral"  # a note only the sender sees, where they asked
     DM = "dm"  # a direct message to a person
+    MASS_POST = "mass_post"  # a mass send's approval post
+    MASS_UPDATE = "mass_update"  # chat.update of it: its state, progress, buttons
+    MASS_SUMMARY = "mass_summary"  # the summary and CSV report in its thread, kept up to date
 
 
 class Reply(StrEnum):

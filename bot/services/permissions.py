@@ -33,13 +33,13 @@ class Permissions:
         *,
         senders: tuple[str, ...],
         platforms: tuple[AllowedPlatform, ...],
+        approvers: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slack = slack
         self.senders = senders
         self.platforms = platforms
-        self._users = frozenset(s for s in senders if not s.startswith("S"))
-        self._groups = tuple(s for s in senders if s.startswith("S"))
+        self.approvers = approvers  # HEYNOW_APPROVERS; empty: nobody approves mass sends
         self._members: TTLCache[str, frozenset[str]] = TTLCache(64, GROUP_SECONDS, timer=clock)
         self._last_members: dict[str, frozenset[str]] = {}
         self._public: TTLCache[str, bool] = TTLCache(1024, CHANNEL_SECONDS, timer=clock)
@@ -57,9 +57,17 @@ class Permissions:
     # -- senders --------------------------------------------------------------------------
 
     def may_send(self, user_id: str) -> bool:
-        if not self.senders or user_id in self._users:
+        return not self.senders or self._named(self.senders, user_id)
+
+    def may_approve(self, user_id: str) -> bool:
+        """An approver of mass sends (HEYNOW_APPROVERS); with none set, nobody is."""
+        return self._named(self.approvers, user_id)
+
+    def _named(self, ids: tuple[str, ...], user_id: str) -> bool:
+        """`user_id` is one of `ids`, or a member of one of its user groups (`S…`)."""
+        if user_id in ids:
             return True
-        return any(user_id in self._group_members(group) for group in self._groups)
+        return any(user_id in self._group_members(g) for g in ids if g.startswith("S"))
 
     def _group_members(self, group: str) -> frozenset[str]:
         with self._lock:

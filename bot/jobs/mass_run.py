@@ -1,0 +1,235 @@
+"""The run of approved mass sends: one recipient at a time from the store, at a safe pace.
+
+Each step claims one recipient of a running request with a lease and sends it through
+`masiveMessage`; several threads step at once (bounded concurrency) and one rate limiter
+(pyrate-limiter) paces them all to HEYNOW_MASS_RATE sends a second. A recipient is never sent
+twice: an answer lost mid-send leaves it unknown, as a crash does (storage.mass.recover).
+
+The run pauses by itself after HEYNOW_MASS_MAX_FAILURES refusals in a row, stops at once when
+Hey Now refuses mass sends on the platform (403: it validates contacts), and sends nothing
+inside HEYNOW_QUIET_HOURS. `sweep` (every second or so) starts approved requests when their
+send-not-before time comes, expires the undecided ones, and notes quiet hours.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyrate_limiter import Limiter, Rate
+
+from bot.domain import MassEvent, MassState, PauseReason
+from bot.domain.mass import MassRecipient, MassRequest, QuietHours
+from bot.domain.owed import Owed, mass_note, mass_summary, mass_update
+from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowError, PermissionDenied, PlatformRef
+from storage import Store
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_SECONDS = 3.0  # the approval post's progress is redrawn at most this often
+WAIT_SECONDS = 1.0  # a step waits this long for the rate limiter before giving the turn back
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    rate: float  # HEYNOW_MASS_RATE: sends per second, across all requests
+    max_failures: int  # HEYNOW_MASS_MAX_FAILURES in a row pause the run
+    quiet: QuietHours | None  # HEYNOW_QUIET_HOURS in HEYNOW_TIMEZONE
+    lease_seconds: float
+    first_poll_seconds: float
+
+
+def pacing(rate: float) -> list[Rate]:
+    """The limiter's rates: `rate` a second, spread over tenths of a second rather than sent
+    in a burst at the start of each second."""
+    per_second = max(1, round(rate))
+    return [Rate(max(1, math.ceil(per_second / 10)), 100), Rate(per_second, 1000)]
+
+
+class MassRun:
+    def __init__(
+        self,
+        store: Store,
+        heynow: HeyNowClient,
+        policy: RunPolicy,
+        *,
+        owner: str,
+        wake_outbox: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.heynow = heynow
+        self.policy = policy
+        self.owner = owner
+        self.clock = clock
+        self._wake_outbox = wake_outbox
+        self._limiter = Limiter(pacing(policy.rate), buffer_ms=1)
+        self._claims = itertools.count(1)
+        self._progress_slot: dict[int, int] = {}
+
+    # -- the loop's step ------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Send one recipient; False when there is nothing to send now."""
+        request = self._running()
+        if request is None:
+            return False
+        if not self._limiter.try_acquire("mass", blocking=True, timeout=WAIT_SECONDS):
+            return True  # paced: the turn goes back, and comes again
+        token = f"{self.owner}:m{next(self._claims)}"
+        recipient = self.store.mass.claim(
+            request.id, token, self.clock(), self.policy.lease_seconds
+        )
+        if recipient is None:
+            self._finish(request)
+            return True
+        self._send(request, recipient, token)
+        self._show_progress(request)
+        return True
+
+    def _running(self) -> MassRequest | None:
+        """The oldest running request that may send now (not in quiet hours)."""
+        now = self.clock()
+        if self.policy.quiet is not None and self.policy.quiet.contains(now):
+            return None
+        running = self.store.mass.in_state(MassState.RUNNING)
+        return running[0] if running else None
+
+    def _send(self, request: MassRequest, recipient: MassRecipient, token: str) -> None:
+        ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
+        try:
+            hey_id = self.heynow.send_mass_message(ref, recipient.client_id, recipient.text)
+        except PermissionDenied:
+            self.store.mass.release(recipient, token)  # refused: it did not go out
+            self._stop(request)
+        except DeliveryUnknown as exc:
+            logger.warning("A mass send's answer was lost (%s): %s", recipient.id, exc)
+            self.store.mass.unknown(recipient, token, type(exc).__name__)
+        except HeyNowError as exc:
+            failures = self.store.mass.failed(recipient, token, type(exc).__name__)
+            if failures is not None and failures >= self.policy.max_failures:
+                self._pause_itself(request, type(exc).__name__)
+        else:
+            self.store.mass.sent(
+                recipient, token, hey_id, self.clock(), self.policy.first_poll_seconds
+            )
+
+    # -- the run's own decisions ----------------------------------------------------------------
+
+    def _stop(self, request: MassRequest) -> None:
+        now = self.clock()
+        done = self.store.mass.transition(
+            request.id,
+            MassState.STOPPED,
+            MassEvent.STOPPED,
+            actor="app",
+            now=now,
+            detail={"reason": "PermissionDenied"},
+            owed=lambda r: _told(r, "stopped", now),
+            reason="PermissionDenied",
+        )
+        if done is not None:
+            logger.error(
+                "Hey Now refuses mass sends on %s: mass send %s stopped",
+                request.platform_id,
+                request.id,
+            )
+            self._wake_outbox()
+
+    def _pause_itself(self, request: MassRequest, last_error: str) -> None:
+        now = self.clock()
+        done = self.store.mass.transition(
+            request.id,
+            MassState.PAUSED,
+            MassEvent.PAUSED,
+            actor="app",
+            now=now,
+            detail={"reason": str(PauseReason.FAILURES), "last_error": last_error},
+            owed=lambda r: _told(r, "paused_itself", now, error=last_error),
+            pause_reason=str(PauseReason.FAILURES),
+            reason=last_error,
+        )
+        if done is not None:
+            logger.warning("Mass send %s paused itself after %s", request.id, last_error)
+            self._wake_outbox()
+
+    def _finish(self, request: MassRequest) -> None:
+        now = self.clock()
+
+        def owed(finished: MassRequest) -> list[Owed]:
+            return [
+                mass_summary(finished.id, finished.round, now),
+                *_told(finished, "finished", now),
+            ]
+
+        if self.store.mass.finish_if_done(request.id, now, owed) is not None:
+            self._wake_outbox()
+
+    def _show_progress(self, request: MassRequest) -> None:
+        """Owe a redraw of the approval post once per PROGRESS_SECONDS slot, at its end."""
+        now = self.clock()
+        slot = int(now // PROGRESS_SECONDS)
+        if self._progress_slot.get(request.id) == slot:
+            return
+        self._progress_slot[request.id] = slot
+        at = (slot + 1) * PROGRESS_SECONDS
+        self.store.outbox.owe(mass_update(request.id, f"p{slot}", now, not_before=at))
+
+    # -- the sweep --------------------------------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Start what is due, expire what nobody decided, note quiet hours."""
+        now = self.clock()
+        for expired in self.store.mass.expire(now, lambda r: _told(r, "expired", now)):
+            logger.info("Mass send %s expired undecided", expired.id)
+        quiet = self.policy.quiet is not None and self.policy.quiet.contains(now)
+        for request in self.store.mass.in_state(MassState.APPROVED):
+            if (request.not_before or 0) <= now:
+                self.store.mass.transition(
+                    request.id,
+                    MassState.RUNNING,
+                    MassEvent.STARTED,
+                    actor="app",
+                    now=now,
+                    owed=lambda r: [mass_update(r.id, "started", now)],
+                    started_at=now,
+                )
+        for request in self.store.mass.in_state(MassState.RUNNING):
+            self._mind_quiet_hours(request, now, quiet)
+
+    def _mind_quiet_hours(self, request: MassRequest, now: float, quiet: bool) -> None:
+        if quiet and self.policy.quiet is not None and request.quiet_until is None:
+            until = self.policy.quiet.ends_after(now)
+            self.store.mass.update(request.id, quiet_until=until)
+            self.store.mass.note(
+                request.id, MassEvent.QUIET_HOURS, actor="app", now=now, until=until
+            )
+            self.store.outbox.owe(mass_update(request.id, f"quiet:{until}", now))
+        elif not quiet and request.quiet_until is not None:
+            self.store.mass.update(request.id, quiet_until=None)
+            self.store.mass.note(
+                request.id, MassEvent.RESUMED, actor="app", now=now, after="quiet_hours"
+            )
+            self.store.outbox.owe(mass_update(request.id, f"unquiet:{now:.0f}", now))
+        else:
+            return
+        self._wake_outbox()
+
+    def recover(self, owner_gone: Callable[[str], bool]) -> int:
+        """At start-up: recipients cut off mid-send become unknown (never re-sent)."""
+        count = self.store.mass.recover(self.clock(), owner_gone)
+        if count:
+            logger.warning("%d mass-send recipients were cut off mid-send: now unknown", count)
+        return count
+
+
+def _told(request: MassRequest, note: str, now: float, **params: str) -> list[Owed]:
+    """The approval post redrawn, and the requester told."""
+    return [
+        mass_update(request.id, f"{request.state}:{request.round}:{now:.3f}", now),
+        mass_note(request.id, note, request.requester, now, round=request.round, **params),
+    ]

@@ -1,0 +1,268 @@
+"""Mass sends, as people ask for and decide them: nobody sends one alone.
+
+Someone who may send asks (the form's checked draft); an approver (HEYNOW_APPROVERS) other than
+the requester approves or rejects it; the requester or an approver pauses, resumes or cancels
+the run. Every decision is one guarded transition in the store (storage.mass), so a double
+click or two approvers at once decide it once; what each change owes Slack (the approval post
+updated, the requester told) is owed in the same transaction. The run itself is
+bot.jobs.mass_run's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import MassEvent, MassState, PauseReason
+from bot.domain.mass import MassRequest
+from bot.domain.owed import Owed, mass_note, mass_post, mass_update
+from bot.heynow import HeyNowClient, PlatformRef
+from bot.i18n import Texts
+from bot.services.inputs import SlackOrigin
+from bot.services.permissions import Permissions
+from storage import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MassPolicy:
+    approvals_channel: str | None  # HEYNOW_APPROVALS_CHANNEL; unset: no mass sends
+    allow_self_approval: bool
+    expiry_hours: float
+
+
+@dataclass(frozen=True)
+class MassDraft:
+    """A checked request, ready to store: every recipient with the exact text they will get."""
+
+    ref: PlatformRef
+    template: str
+    recipients: tuple[tuple[str, str], ...]
+    left_out: dict[str, int]
+    not_before: float | None
+
+
+class Verdict(StrEnum):
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    NOT_APPROVER = "not_approver"
+    OWN_REQUEST = "own_request"  # four eyes: the requester may not approve it
+    NOT_ALLOWED = "not_allowed"  # neither its requester nor an approver
+    TOO_LATE = "too_late"  # its state no longer allows it (decided, finished, expired)
+
+
+@dataclass(frozen=True)
+class Decided:
+    verdict: Verdict
+    request: MassRequest | None = None
+
+
+class MassSends:
+    def __init__(
+        self,
+        store: Store,
+        heynow: HeyNowClient,
+        permissions: Permissions,
+        policy: MassPolicy,
+        *,
+        wake_outbox: Callable[[], None] = lambda: None,
+        wake_runner: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.heynow = heynow
+        self.permissions = permissions
+        self.policy = policy
+        self.clock = clock
+        self._wake_outbox = wake_outbox
+        self._wake_runner = wake_runner
+
+    @property
+    def available(self) -> bool:
+        """Mass sends need somewhere to be approved, and someone to approve them."""
+        return bool(self.policy.approvals_channel and self.permissions.approvers)
+
+    def submit(self, draft: MassDraft, origin: SlackOrigin, requester: Texts) -> int | None:
+        """Store the request and owe its approval post; None for a repeat of the same form."""
+        now = self.clock()
+        channel = self.policy.approvals_channel or ""
+
+        def owed(request_id: int) -> Iterable[Owed]:
+            yield mass_post(request_id, channel, now)
+            yield mass_note(request_id, "waiting", origin.user_id, now)
+
+        made = self.store.mass.create(
+            {
+                "request_key": origin.request_key,
+                "team_id": origin.team_id,
+                "requester": origin.user_id,
+                "origin_channel": origin.channel_id,
+                "channel_id": draft.ref.channel.value,
+                "platform_id": draft.ref.platform_id,
+                "template": draft.template,
+                "not_before": draft.not_before,
+                "created_at": now,
+                "expires_at": now + self.policy.expiry_hours * 3600,
+                "locale": requester.locale,
+                "zone": requester.zone,
+            },
+            draft.recipients,
+            draft.left_out,
+            owed,
+        )
+        if made is not None:
+            self._wake_outbox()
+        return made
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def approve(self, request_id: int, user: str) -> Decided:
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        if not self.permissions.may_approve(user):
+            return Decided(Verdict.NOT_APPROVER, request)
+        if request.requester == user and not self.policy.allow_self_approval:
+            return Decided(Verdict.OWN_REQUEST, request)
+        now = self.clock()
+        done = self.store.mass.transition(
+            request_id,
+            MassState.APPROVED,
+            MassEvent.APPROVED,
+            actor=user,
+            now=now,
+            owed=lambda r: self._told(r, "approved", now, by=user),
+            decided_by=user,
+            decided_at=now,
+        )
+        if done is not None:
+            self._wake_runner()
+        return self._decided(done, request_id)
+
+    def reject(self, request_id: int, user: str, reason: str) -> Decided:
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        if not self.permissions.may_approve(user):
+            return Decided(Verdict.NOT_APPROVER, request)
+        now = self.clock()
+        done = self.store.mass.transition(
+            request_id,
+            MassState.REJECTED,
+            MassEvent.REJECTED,
+            actor=user,
+            now=now,
+            detail={"reason": reason},
+            owed=lambda r: self._told(r, "rejected", now, by=user),
+            decided_by=user,
+            decided_at=now,
+            reason=reason,
+        )
+        return self._decided(done, request_id)
+
+    def pause(self, request_id: int, user: str) -> Decided:
+        return self._by_requester_or_approver(
+            request_id,
+            user,
+            MassState.PAUSED,
+            MassEvent.PAUSED,
+            pause_reason=str(PauseReason.BY_PERSON),
+        )
+
+    def resume(self, request_id: int, user: str) -> Decided:
+        request = self.store.mass.get(request_id)
+        stopped_itself = request is not None and request.pause_reason is PauseReason.FAILURES
+        if stopped_itself and not self.permissions.may_approve(user):  # an approver decides
+            return Decided(Verdict.NOT_APPROVER, request)
+        return self._by_requester_or_approver(
+            request_id,
+            user,
+            MassState.RUNNING,
+            MassEvent.RESUMED,
+            pause_reason=None,
+            failures_in_a_row=0,
+        )
+
+    def cancel(self, request_id: int, user: str) -> Decided:
+        return self._by_requester_or_approver(
+            request_id, user, MassState.CANCELLED, MassEvent.CANCELLED
+        )
+
+    def retry_failed(self, request_id: int, user: str) -> Decided:
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        if not self.permissions.may_approve(user):
+            return Decided(Verdict.NOT_APPROVER, request)
+        now = self.clock()
+        done = self.store.mass.retry_failed(
+            request_id, actor=user, now=now, owed=lambda r: [self._update(r, now)]
+        )
+        if done is not None:
+            self._wake_runner()
+        return self._decided(done, request_id)
+
+    def send_test(self, request_id: int, user: str, client_id: str) -> str:
+        """Send the first recipient's text to `client_id` (a number the clicker typed); returns
+        its idMessageHey. Raises bot.heynow.HeyNowError as any send does."""
+        request = self.store.mass.get(request_id)
+        first = self.store.mass.samples(request_id, 1)
+        if request is None or not first:
+            raise LookupError(request_id)
+        ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
+        hey_id = self.heynow.send_mass_message(ref, client_id, first[0].text)
+        self.store.mass.note(
+            request_id, MassEvent.TEST_SENT, actor=user, now=self.clock(), to=client_id
+        )
+        return hey_id
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def may_follow(self, request: MassRequest, user: str) -> bool:
+        """Who may see a request and its history: its requester and the approvers."""
+        return request.requester == user or self.permissions.may_approve(user)
+
+    def _by_requester_or_approver(
+        self, request_id: int, user: str, target: MassState, event: MassEvent, **changes: Any
+    ) -> Decided:
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        if not self.may_follow(request, user):
+            return Decided(Verdict.NOT_ALLOWED, request)
+        now = self.clock()
+        done = self.store.mass.transition(
+            request_id,
+            target,
+            event,
+            actor=user,
+            now=now,
+            owed=lambda r: self._told(r, str(event), now, by=user),
+            **changes,
+        )
+        if done is not None:
+            self._wake_runner()
+        return self._decided(done, request_id)
+
+    def _decided(self, done: MassRequest | None, request_id: int) -> Decided:
+        if done is None:
+            return Decided(Verdict.TOO_LATE, self.store.mass.get(request_id))
+        self._wake_outbox()
+        return Decided(Verdict.DONE, done)
+
+    def _update(self, request: MassRequest, now: float) -> Owed:
+        return mass_update(request.id, f"{request.state}:{request.round}:{now:.3f}", now)
+
+    def _told(self, request: MassRequest, note: str, now: float, *, by: str) -> list[Owed]:
+        """The approval post shows the change; its requester is told unless they made it."""
+        owed = [self._update(request, now)]
+        if by != request.requester:
+            owed.append(
+                mass_note(request.id, note, request.requester, now, by=by, round=request.round)
+            )
+        return owed
