@@ -142,12 +142,11 @@ def mass_note(request_id: int, note: str, user: str, at: float, **params: Any) -
     )
 
 
-def mass_summary(request_id: int, round_: int, at: float) -> Owed:
-    """The summary in the approval post's thread when a run ends, with the CSV report."""
-    return Owed(
-        f"q{request_id}:summary:{round_}",
-        PostKind.MASS_SUMMARY,
-        mass_topic(request_id),
-        at,
-        payload={"request": request_id, "round": round_},
-    )
+def mass_summary(request_id: int, round_: int, at: float) -> list[Owed]:
+    """When a run ends: its summary in the approval post's thread, then the CSV report."""
+    payload = {"request": request_id, "round": round_}
+    topic = mass_topic(request_id)
+    return [
+        Owed(f"q{request_id}:summary:{round_}", PostKind.MASS_SUMMARY, topic, at, payload=payload),
+        Owed(f"q{request_id}:report:{round_}", PostKind.MASS_REPORT, topic, at, payload=payload),
+    ]

@@ -79,7 +79,8 @@ class PostKind(StrEnum):
     DM = "dm"  # a direct message to a person
     MASS_POST = "mass_post"  # a mass send's approval post
     MASS_UPDATE = "mass_update"  # chat.update of it: its state, progress, buttons
-    MASS_SUMMARY = "mass_summary"  # the summary and CSV report in its thread, kept up to date
+    MASS_SUMMARY = "mass_summary"  # the summary in its thread, kept up to date
+    MASS_REPORT = "mass_report"  # the CSV of every recipient's outcome, in that thread
 
 
 class Reply(StrEnum):

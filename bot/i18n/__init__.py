@@ -9,6 +9,6 @@ post is about. Values put into a text are escaped by the caller, as everywhere i
 
 from __future__ import annotations
 
-from bot.i18n.texts import LANGUAGES, Texts, current, plural, say, speaking
+from bot.i18n.texts import LANGUAGES, Texts, current, knows, plural, say, speaking
 
-__all__ = ["LANGUAGES", "Texts", "current", "plural", "say", "speaking"]
+__all__ = ["LANGUAGES", "Texts", "current", "knows", "plural", "say", "speaking"]

@@ -143,5 +143,11 @@ def say(key: str, **params: Any) -> str:
     return current()(key, **params)
 
 
+def knows(key: str) -> bool:
+    """Whether the catalogues hold `key` (for texts chosen by a name from outside, such as
+    a Hey Now error's)."""
+    return key in catalogue(current().language)
+
+
 def plural(key: str, count: int, **params: Any) -> str:
     return current().plural(key, count, **params)

@@ -162,7 +162,7 @@ class MassRun:
 
         def owed(finished: MassRequest) -> list[Owed]:
             return [
-                mass_summary(finished.id, finished.round, now),
+                *mass_summary(finished.id, finished.round, now),
                 *_told(finished, "finished", now),
             ]
 

@@ -62,6 +62,8 @@ class SlackStandIn:
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list
         # users.info: a user's `locale` and `tz`; anyone else's profile says neither
         self.people: dict[str, dict[str, Any]] = {}
+        # files_upload_v2: file id -> its name, bytes, and where it was shared (files.*)
+        self.files: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
@@ -88,6 +90,8 @@ class SlackStandIn:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/upload/"):  # files_upload_v2's second step: the bytes
+            return self._receive_upload(path.rsplit("/", 1)[-1], environ, start_response)
         body = {**_query(environ), **_read_body(environ)}
         if path.startswith("/respond/"):
             call = SlackCall("response_url", body, ref=path.rsplit("/", 1)[-1])
@@ -111,7 +115,12 @@ class SlackStandIn:
             error = "ratelimited" if fault.status == 429 else "internal_error"
             headers = [("Retry-After", str(fault.retry_after))] if fault.status == 429 else []
             return _answer(start_response, fault.status, {"ok": False, "error": error}, headers)
-        result = self._result(method, body)
+        if method == "files.getUploadURLExternal":
+            result = self._upload_url(environ, body)
+        elif method == "files.completeUploadExternal":
+            result = self._complete_upload(body)
+        else:
+            result = self._result(method, body)
         answer = self._record_and_answer(SlackCall(method, body), start_response, result)
         if fault is not None:
             time.sleep(fault.delay)  # posted, but the answer comes late (or never, in time)
@@ -140,6 +149,49 @@ class SlackStandIn:
             if self.on_call:
                 self.on_call(call)
         return _answer(start_response, 200, result)
+
+    def _receive_upload(
+        self, file_id: str, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        data = environ["wsgi.input"].read(length) if length else b""
+        with self._lock:
+            known = self.files.get(file_id)
+            if known is not None:
+                known["data"] = data
+        if known is None:
+            return _answer(start_response, 404, {"ok": False, "error": "file_not_found"})
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"OK - " + str(len(data)).encode()]
+
+    def _upload_url(self, environ: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._counter += 1
+            file_id = f"F{self._counter:08d}"
+            self.files[file_id] = {"name": body.get("filename"), "data": None, "shares": []}
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        return {"ok": True, "file_id": file_id, "upload_url": f"http://{host}/upload/{file_id}"}
+
+    def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        listed = body.get("files")
+        if isinstance(listed, str):
+            listed = json.loads(listed)
+        done = []
+        with self._lock:
+            for item in listed or []:
+                known = self.files.get(str(item.get("id")))
+                if known is None or known["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                known["title"] = item.get("title")
+                known["shares"].append(
+                    {
+                        "channel": body.get("channel_id"),
+                        "thread_ts": body.get("thread_ts"),
+                        "comment": body.get("initial_comment"),
+                    }
+                )
+                done.append({"id": item.get("id"), "title": item.get("title")})
+        return {"ok": True, "files": done}
 
     def _socket_url(self, environ: dict[str, Any]) -> dict[str, Any]:
         if not self.socket_mode_url or not environ.get("HTTP_AUTHORIZATION", "").startswith(
