@@ -5,6 +5,7 @@ tests/listeners/harness.py); on top of them come the limits slack_sdk does not c
 a message's total block text (Slack answers `msg_blocks_too_long` around 13k characters), button
 values as Slack counts them, and entities (`&amp;`) and characters (emoji, accents) never cut in
 half. Texts are at each channel's limit (bot/heynow/channels.py), names 2,000 characters long.
+Every test runs in both languages: Spanish texts are longer, and must fit as well.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +25,7 @@ from bot.domain import Outcome, Reply, SendState, Status
 from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
 from bot.heynow.channels import Channel
+from bot.i18n import LANGUAGES, Texts, plural, say, speaking
 from bot.services.lookups import AGENDA_PAGE_SIZE, AgendaPage, StatusAnswer
 from bot.slack import forms, render
 from handlers.actions import agenda_state
@@ -47,6 +51,16 @@ WHATSAPP, MESSENGER, TWITTER = (
     Channel.MESSENGER.text_limit,
     Channel.TWITTER.text_limit,
 )
+
+ZONES = {"es": "America/Montevideo", "en": "America/New_York"}
+
+
+@pytest.fixture(autouse=True, params=LANGUAGES)
+def language(request: pytest.FixtureRequest, english: None) -> Iterator[str]:
+    """Each test once in each language (and a reader's zone of it), after conftest's English."""
+    with speaking(Texts.of(request.param, ZONES[request.param])):
+        yield request.param
+
 
 # -- inputs -------------------------------------------------------------------------------------
 
@@ -158,9 +172,7 @@ def texts(payload: Any) -> list[str]:
     return found
 
 
-SAFE_MARKUP = re.compile(
-    r"&(?:amp|lt|gt);|<@U[A-Z0-9]+>|<#C[A-Z0-9]+>|<!date\^\d+\^[^|<>]+\|[^<>]+>"
-)
+SAFE_MARKUP = re.compile(r"&(?:amp|lt|gt);|<@U[A-Z0-9]+>|<#C[A-Z0-9]+>")
 
 
 def assert_no_broken_markup(text: str) -> None:
@@ -227,7 +239,20 @@ def is_boundary(text: str, at: int) -> bool:
     return True
 
 
-NOT_SHOWN = re.compile(r"last ([\d,]+) characters? (?:are|is) not shown")
+def left_out_said(note: str) -> int | None:
+    """How many characters a tracking post's note says it leaves out (`post.not_shown`), in
+    the language spoken; None for another note."""
+    if note == ":scissors: " + say("post.not_shown_one"):
+        return 1
+    pattern = re.escape(":scissors: " + say("post.not_shown_other", count="\0"))
+    found = re.fullmatch(pattern.replace("\0", r"([\d.,\u00a0\u202f]+)"), note)
+    return int(re.sub(r"\D", "", found.group(1))) if found else None
+
+
+def head_start(message: Message) -> str:
+    """How a tracking post's head begins: the sender, then the words before the recipient."""
+    head = say("post.head", sender=f"<@{message.slack_user}>", recipient="\0", platform="")
+    return head.split("\0")[0]
 
 
 def shown_text(message: Message, blocks: list[dict[str, Any]]) -> tuple[str, list[int], int]:
@@ -237,7 +262,7 @@ def shown_text(message: Message, blocks: list[dict[str, Any]]) -> tuple[str, lis
     # The head ends where the quote begins: a `>` of the name or text is sent as `&gt;`.
     quote_at = sections[0].find("\n> ")
     head = sections[0] if quote_at < 0 else sections[0][:quote_at]
-    assert head.startswith(f"<@{message.slack_user}> sent a message to "), head[:200]
+    assert head.startswith(head_start(message)), head[:200]
     first = sections[0][len(head) :]
     parts = []
     for number, text in enumerate([first, *sections[1:]]):
@@ -250,11 +275,11 @@ def shown_text(message: Message, blocks: list[dict[str, Any]]) -> tuple[str, lis
         assert all(line.startswith("> ") for line in lines), f"a line not quoted in {text[:300]!r}"
         parts.append(unescape("\n".join(line[2:] for line in lines)))
     notes = [
-        int(m.group(1).replace(",", ""))
+        count
         for b in blocks
         if b["type"] == "context"
-        for m in [NOT_SHOWN.search(b["elements"][0]["text"])]
-        if m
+        for count in [left_out_said(b["elements"][0]["text"])]
+        if count is not None
     ]
     assert len(notes) <= 1
     left_out = notes[0] if notes else 0
@@ -356,7 +381,7 @@ def test_history(sent):
 def test_status_report(status, ref, typed_id, message):
     blocks = render.status_report(StatusAnswer(status, ref, typed_id, message))
     assert_message(blocks)
-    words = render.status_line(message) if message else render.STATUS_WORDS[status][1]
+    words = render.status_line(message) if message else render.status_words(status, ref.channel)
     assert words in blocks[0]["text"]["text"], "a long name or id leaves room for the status"
 
 
@@ -388,16 +413,17 @@ def test_contact_cards(contact, ref):
     image = blocks[0].get("accessory")
     pic = contact.profile_pic or ""
     assert bool(image) == (pic.startswith("https://") and len(pic) <= IMAGE_URL_LIMIT)
-    name = render.escape(contact.name or "(no name)")
+    name = render.escape(contact.name or say("card.no_name"))
     card = "\n".join(t for b in blocks[:-1] for t in texts(b))
     if slack_len(name) <= 2000:
         assert f"*{name}*" in card, "a name that fits is shown whole"
-    assert card.startswith(":bust_in_silhouette: *") and "*\n*Client id:* `" in card, "bold closed"
+    client_id = f"*\n*{say('card.client_id')}:* `"
+    assert card.startswith(":bust_in_silhouette: *") and client_id in card, "bold closed"
     for label, value in (
-        ("Phones", contact.phones),
-        ("Locale", contact.locale),
-        ("Time zone", contact.timezone),
-        ("Gender", contact.gender),
+        (say("card.phones"), contact.phones),
+        (say("card.locale"), contact.locale),
+        (say("card.timezone"), contact.timezone),
+        (say("card.gender"), contact.gender),
     ):
         assert (f"\n*{label}:* " in card) == bool(value), f"{label} is shown where there is one"
 
@@ -440,7 +466,7 @@ def test_agenda_pages_and_their_buttons(contacts, ref, query, page, more):
             assert kept == query, "a query that fits is kept whole"
         else:
             note = " ".join(texts(blocks))
-            assert f"first {len(kept):,} characters" in note, "say the buttons search for less"
+            assert plural("agenda.buttons_cut", len(kept)) in note, "say they search for less"
 
 
 @FEW

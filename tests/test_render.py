@@ -74,10 +74,14 @@ def test_status_words_follow_the_state():
     assert "no longer checked" in blocks.status_line(replace(MESSAGE, outcome=Outcome.STUCK))
 
 
-def test_dates_have_a_readable_fallback():
-    assert (
-        blocks.slack_date(1700000000, "{time}") == "<!date^1700000000^{time}|2023-11-14 22:13 UTC>"
+def test_times_are_the_readers_own():
+    reply = blocks.thread_update(Reply.DELIVERED, MESSAGE)  # ru_at: 2023-11-14 22:15 UTC
+    assert reply.endswith(
+        "Delivered to &lt;!here&gt; Bob &amp; Co (two ticks) on Nov 14, 2023, 10:15\u202fPM."
     )
+    assert "<!date" not in everything(blocks.history([MESSAGE])) + reply
+    row = blocks.history([MESSAGE])[1]["text"]["text"]
+    assert "via WhatsApp 59899000001 · Nov 14, 2023, 10:13\u202fPM: " in row
 
 
 def test_agenda_pages_have_buttons_only_where_there_is_somewhere_to_go():

@@ -7,48 +7,56 @@ from typing import Any
 
 from bot.config import AllowedPlatform
 from bot.heynow import PlatformRef
+from bot.i18n import say
 from bot.slack.render import Block, context, escape, section
 
 SEND_FORM_ID = "heynow_send_form"
 
 
+# The help's lines, each a key `help.<line>`: the words of the reader's language, then a line
+# that says the other language's words work too (handlers/commands/grammar.py takes both).
+HELP_LINES = (
+    "send",
+    "example_local",
+    "example_platform",
+    "example_no_validate",
+    "example_form",
+    "status",
+    "history",
+    "contact",
+    "agenda",
+    "help",
+    "other_words",
+)
+HELP_EXAMPLES = ("example_local", "example_platform", "example_no_validate", "example_form")
+
+
 def help_blocks(default_platform: PlatformRef | None) -> list[Block]:
     default = (
-        f"Without CHANNEL:PLATFORM the default platform `{default_platform}` ({escape(default_platform.label)}) is used."
+        say("help.default", ref=str(default_platform), label=escape(default_platform.label))
         if default_platform
-        else "No default platform is set, so name one as CHANNEL:PLATFORM, e.g. `1:59899000001`."
+        else say("help.no_default")
     )
     usage = "\n".join(
-        [
-            "*Send a message* — `/heynow send [--no-validate] [CHANNEL:PLATFORM] CLIENT TEXT`",
-            "    `/heynow send 091000001 Hi Ana, your order is ready!`",
-            "    `/heynow send whatsapp:59899000001 +59891000002 See you tomorrow`",
-            "    `/heynow send --no-validate 2:104857600123456 2458811223344556 Hello`",
-            "    `/heynow send` alone opens a form.",
-            "*Follow a message* — `/heynow status ID` (ours: `#12` or its idMessageHey), "
-            "`/heynow status CHANNEL:PLATFORM ID` (any), `/heynow status` (your last 10)",
-            "*Look someone up* — `/heynow contact [CHANNEL:PLATFORM] CLIENT`",
-            "*Search the agenda* — `/heynow agenda [CHANNEL:PLATFORM] [TEXT]`",
-        ]
+        ("    " if line in HELP_EXAMPLES else "") + say(f"help.{line}") for line in HELP_LINES
     )
-    notes = (
-        "CHANNEL is 1 WhatsApp, 2 Messenger, 3 Twitter, 4 WebChat (or the name). "
-        "WhatsApp numbers may be local or international. Messages only go to clients in the "
-        "platform's agenda unless you add `--no-validate` and the platform allows it. "
-        "Delivery (two ticks) and reading (blue ticks) arrive in the message's thread. " + default
-    )
+    notes = say("help.notes") + " " + default
     button = {
         "type": "actions",
         "elements": [
             {
                 "type": "button",
                 "action_id": "open_send_form",
-                "text": {"type": "plain_text", "text": "Send a message"},
+                "text": _plain(say("help.button")),
                 "style": "primary",
             }
         ],
     }
     return [section(usage), context(notes), button]
+
+
+def _plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
 
 
 def send_form(
@@ -73,34 +81,28 @@ def send_form(
         "type": "modal",
         "callback_id": SEND_FORM_ID,
         "private_metadata": json.dumps({"channel": origin_channel}),
-        "title": {"type": "plain_text", "text": "Send through Hey Now"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": _plain(say("form.title")),
+        "submit": _plain(say("form.submit")),
+        "close": _plain(say("form.close")),
         "blocks": [
             {
                 "type": "input",
                 "block_id": "platform",
-                "label": {"type": "plain_text", "text": "From (CHANNEL:PLATFORM)"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "1 WhatsApp, 2 Messenger, 3 Twitter, then our own id",
-                },
+                "label": _plain(say("form.platform")),
+                "hint": _plain(say("form.platform_hint")),
                 "element": platform_input,
             },
             {
                 "type": "input",
                 "block_id": "client",
-                "label": {"type": "plain_text", "text": "To (client)"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "Phone number for WhatsApp; the client's id elsewhere",
-                },
+                "label": _plain(say("form.client")),
+                "hint": _plain(say("form.client_hint")),
                 "element": {"type": "plain_text_input", "action_id": "value", "max_length": 64},
             },
             {
                 "type": "input",
                 "block_id": "text",
-                "label": {"type": "plain_text", "text": "Message"},
+                "label": _plain(say("form.text")),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": "value",
@@ -112,20 +114,14 @@ def send_form(
                 "type": "input",
                 "block_id": "options",
                 "optional": True,
-                "label": {"type": "plain_text", "text": "Options"},
+                "label": _plain(say("form.options")),
                 "element": {
                     "type": "checkboxes",
                     "action_id": "value",
                     "options": [
                         {
-                            "text": {
-                                "type": "plain_text",
-                                "text": "Send even if not in the agenda",
-                            },
-                            "description": {
-                                "type": "plain_text",
-                                "text": "contactValidation=false: only where the platform allows it",
-                            },
+                            "text": _plain(say("form.no_validate")),
+                            "description": _plain(say("form.no_validate_hint")),
                             "value": "no-validate",
                         }
                     ],

@@ -14,14 +14,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain import Outcome, Reply, SendState, Status
 from bot.domain.records import Message
 from bot.heynow import Contact, PlatformRef
-from bot.heynow.channels import platform_of
-from bot.i18n import say
+from bot.heynow.channels import Channel, platform_of
+from bot.i18n import current, plural, say
 from bot.services.lookups import AgendaPage, StatusAnswer
 
 Block = dict[str, Any]
@@ -38,27 +37,48 @@ DETAIL_LIMIT = 500  # each detail of a contact card
 PREVIEW_LIMIT = 60  # a message's text in the history
 NOTE_ROOM = 200  # of a post's budget, kept for the note that says how much of its text is not shown
 
-STATUS_WORDS = {
-    Status.UNKNOWN: (":hourglass_flowing_sand:", "Sent to Hey Now, status not known yet"),
-    Status.ONE_TICK: (":heavy_check_mark:", "Sent (one tick: on the platform's server)"),
-    Status.DELIVERED: (
-        ":heavy_check_mark::heavy_check_mark:",
-        "Delivered (two ticks: on the client's phone)",
-    ),
-    Status.READ: (":ballot_box_with_check::ballot_box_with_check:", "Read (blue ticks)"),
+STATUS_EMOJI = {
+    Status.UNKNOWN: ":hourglass_flowing_sand:",
+    Status.ONE_TICK: ":heavy_check_mark:",
+    Status.DELIVERED: ":heavy_check_mark::heavy_check_mark:",
+    Status.READ: ":ballot_box_with_check::ballot_box_with_check:",
 }
-SEND_STATE_WORDS = {
-    SendState.QUEUED: (":outbox_tray:", "Sending…"),
-    SendState.SENDING: (":outbox_tray:", "Sending…"),
-    SendState.REJECTED: (":x:", "Not sent"),
-    SendState.UNKNOWN: (":grey_question:", "Unknown: Hey Now did not confirm the send"),
-    SendState.EXPIRED: (":x:", "Not sent: the app stopped before it could send it"),
+SEND_STATE_EMOJI = {
+    SendState.QUEUED: ":outbox_tray:",
+    SendState.SENDING: ":outbox_tray:",
+    SendState.REJECTED: ":x:",
+    SendState.UNKNOWN: ":grey_question:",
+    SendState.EXPIRED: ":x:",
 }
-OUTCOME_WORDS = {
-    Outcome.STUCK: " · no longer checked",
-    Outcome.LOST: " · Hey Now no longer knows it, so it is not followed any more",
-    Outcome.UNTRACKED: " · Hey Now gave no message id, so it cannot be tracked",
+# The words of each status and send state are catalogue keys: `status.<code>.<channel>` (each
+# channel says it its own way: only WhatsApp has ticks), `send_state.<state>`, `outcome.<end>`.
+STATUS_KEYS = {
+    Status.UNKNOWN: "unknown",
+    Status.ONE_TICK: "one_tick",
+    Status.DELIVERED: "delivered",
+    Status.READ: "read",
 }
+OUTCOMES_SHOWN = (Outcome.STUCK, Outcome.LOST, Outcome.UNTRACKED)
+
+
+def channel_kind(channel: Channel) -> str:
+    """The part of a key that says which channel's words it holds: `whatsapp`, `messenger`..."""
+    return channel.name.lower()
+
+
+def status_words(status: Status, channel: Channel) -> str:
+    """A Hey Now status in the words of the channel: ticks on WhatsApp, none elsewhere."""
+    return say(f"status.{STATUS_KEYS[status]}.{channel_kind(channel)}")
+
+
+def send_state_words(state: SendState) -> str:
+    """Where a send that has no Hey Now status yet (or never will) is."""
+    return say(f"send_state.{state.value}")
+
+
+def outcome_words(outcome: Outcome | None) -> str:
+    """What the status line adds when the following ended without a reading, or nothing."""
+    return f" · {say(f'outcome.{outcome.value}')}" if outcome in OUTCOMES_SHOWN else ""
 
 
 def escape(text: object) -> str:
@@ -79,7 +99,7 @@ def slack_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-# An entity or a control sequence (`<@U123>`, `<!date^...|...>`) in mrkdwn the app built.
+# An entity or a control sequence (`<@U123>`, `<#C123|general>`) in mrkdwn the app built.
 _MARKUP = re.compile(r"(&(?:amp|lt|gt);|<[^<>\n]*>)")
 _ZWJ = "\u200d"
 
@@ -160,21 +180,19 @@ def sections(lines: list[str]) -> list[Block]:
 
 def status_line(message: Message) -> str:
     """The message's state in plain words with its tick emoji."""
-    return f"{status_emoji(message)} {_status_words(message)}" + OUTCOME_WORDS.get(
-        message.outcome or Outcome.READ, ""
-    )
+    return f"{status_emoji(message)} {_status_words(message)}" + outcome_words(message.outcome)
 
 
 def status_emoji(message: Message) -> str:
     if message.send_state is not SendState.SENT:
-        return SEND_STATE_WORDS[message.send_state][0]
-    return STATUS_WORDS[message.status][0]
+        return SEND_STATE_EMOJI[message.send_state]
+    return STATUS_EMOJI[message.status]
 
 
 def _status_words(message: Message) -> str:
     if message.send_state is not SendState.SENT:
-        return SEND_STATE_WORDS[message.send_state][1]
-    return STATUS_WORDS[message.status][1]
+        return send_state_words(message.send_state)
+    return status_words(message.status, platform_of(message).channel)
 
 
 def recipient(message: Message, limit: int | None = None) -> str:
@@ -197,12 +215,14 @@ def reference(message: Message) -> str:
 
 def tracking_message(message: Message) -> tuple[str, list[Block]]:
     """The visible channel post of a send; its status line is updated as the status moves."""
-    head = f"<@{message.slack_user}> sent a message to {recipient(message)} through {platform_label(message)}"
+    head = say(
+        "post.head",
+        sender=f"<@{message.slack_user}>",
+        recipient=recipient(message),
+        platform=platform_label(message),
+    )
     if not message.validate:  # in the head, which is never cut away by a long text
-        head += (
-            "\n:information_source: Sent without the agenda check: the client may receive it "
-            "from the platform's alternate bot number rather than from this one."
-        )
+        head += "\n:information_source: " + say("post.not_validated")
     status = context(f"{status_line(message)} · {reference(message)}")
     shown_head = _cut(head, SECTION_LIMIT)
     room = SECTION_LIMIT - slack_len(shown_head) - 1
@@ -215,15 +235,11 @@ def tracking_message(message: Message) -> tuple[str, list[Block]]:
         blocks.append(context(_not_shown(left_out)))
     blocks.append(status)
     who = shorten(message.client_name or message.client_id, NAME_LIMIT)
-    return f"Message to {who}: {status_line(message)}", blocks
+    return say("post.notification", who=who, status=status_line(message)), blocks
 
 
 def _not_shown(left_out: int) -> str:
-    what = "character is" if left_out == 1 else "characters are"
-    return (
-        f":scissors: Slack cannot show all of this message in one post: "
-        f"the last {left_out:,} {what} not shown here."
-    )
+    return ":scissors: " + plural("post.not_shown", left_out)
 
 
 def _text_len(block: Block) -> int:
@@ -360,135 +376,134 @@ def _words(line: str) -> list[tuple[list[str], str, int]]:
 
 
 def thread_update(kind: Reply, message: Message) -> str:
-    """The thread reply owed for a reply kind."""
+    """The thread reply owed for a reply kind, in the words of the message's channel."""
     who = shorten(message.client_name or message.client_id, NAME_LIMIT)
+    channel = channel_kind(platform_of(message).channel)
     if kind is Reply.DELIVERED:
-        return f":heavy_check_mark::heavy_check_mark: Delivered to {who} {_when(message.ru_at)}."
+        said = _at(f"reply.delivered.{channel}", message.ru_at, who=who)
+        return f":heavy_check_mark::heavy_check_mark: {said}"
     if kind is Reply.READ:
-        return (
-            f":ballot_box_with_check::ballot_box_with_check: Read by {who} {_when(message.lu_at)}."
-        )
+        said = _at(f"reply.read.{channel}", message.lu_at, who=who)
+        return f":ballot_box_with_check::ballot_box_with_check: {said}"
     if kind is Reply.STUCK:
-        return (
-            f":warning: Not delivered to {who} yet: still *{STATUS_WORDS[message.status][1].lower()}*. "
-            "Their phone may be off or the app not installed; I keep checking for a while."
-        )
+        words = status_words(message.status, platform_of(message).channel)
+        still = words[:1].lower() + words[1:]  # in the middle of a sentence; keep "WhatsApp"
+        return f":warning: {say(f'reply.stuck.{channel}', who=who, status=still)}"
     if kind is Reply.LOST:
-        return (
-            f":grey_question: Hey Now no longer knows this message, so I stopped following it. "
-            f"Ask {who} whether it arrived before sending it again."
-        )
+        return f":grey_question: {say('reply.lost', who=who)}"
     if message.ru_at:
-        return f":information_source: Delivered to {who}, who has not shown it as read. I stopped checking."
-    return (
-        f":x: Still not delivered to {who}, so I stopped checking. "
-        "Reach them another way, or send again later."
-    )
+        return f":information_source: {say(f'reply.gave_up_delivered.{channel}', who=who)}"
+    return f":x: {say('reply.gave_up', who=who)}"
 
 
-def _when(at: float | None) -> str:
+def _at(key: str, at: float | None, **params: str) -> str:
+    """A reply that says when it happened (`key_at`, the reader's time), or `key` without."""
     if at is None:
-        return ""
-    return slack_date(at, "at {time} on {date_short}")
-
-
-def slack_date(at: float, template: str) -> str:
-    """A date each reader sees in their own time zone; the fallback is UTC."""
-    fallback = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(at)}^{template}|{fallback}>"
+        return say(key, **params)
+    return say(f"{key}_at", when=current().when(at), **params)
 
 
 def history(messages: list[Message]) -> list[Block]:
     if not messages:
-        return [section("You have not sent any message yet. Try `/heynow send 091000001 Hello!`")]
+        return [section(say("history.empty"))]
     lines = [
-        f"`#{m.id}` {status_emoji(m)}"
-        f" to {recipient(m, NAME_LIMIT)} via {platform_label(m)} {slack_date(m.created_at, '{date_short} {time}')}"
-        f": {shorten(m.text, PREVIEW_LIMIT)}"
+        say(
+            "history.line",
+            id=m.id,
+            emoji=status_emoji(m),
+            recipient=recipient(m, NAME_LIMIT),
+            platform=platform_label(m),
+            when=current().when(m.created_at),
+            preview=shorten(m.text, PREVIEW_LIMIT),
+        )
         for m in messages
     ]
     return [
-        section("*Your last messages*"),
+        section(say("history.title")),
         *sections(lines),
-        context("`/heynow status ID` for one of them."),
+        context(say("history.hint")),
     ]
 
 
 def status_report(answer: StatusAnswer) -> list[Block]:
     message = answer.message
     if message is not None:
-        text = f"{recipient(message, NAME_LIMIT)} through {platform_label(message)}: {status_line(message)}"
+        text = say(
+            "report.ours",
+            recipient=recipient(message, NAME_LIMIT),
+            platform=platform_label(message),
+            status=status_line(message),
+        )
         return [section(text), context(reference(message))]
-    emoji, words = STATUS_WORDS[answer.status]
+    emoji, words = STATUS_EMOJI[answer.status], status_words(answer.status, answer.ref.channel)
     where = escape(answer.ref.label)
     typed = shorten(answer.message_id, NAME_LIMIT)
-    return [section(f"Message `{typed}` on {where}: {emoji} {words}")]
+    return [section(say("report.any", id=typed, platform=where, status=f"{emoji} {words}"))]
+
+
+CARD_DETAILS = ("phones", "locale", "timezone", "gender")  # each labelled `card.<detail>`
 
 
 def contact_card(contact: Contact, ref: PlatformRef) -> list[Block]:
     """A contact's card: the name whole where it fits a section, every detail cut to
     DETAIL_LIMIT, the picture only where Slack takes its address."""
-    name = contact.name or "(no name)"
+    name = contact.name or say("card.no_name")
     client = shorten(contact.client_id, DETAIL_LIMIT)
-    details = [f"*Client id:* `{client}`", f"*Platform:* {escape(ref.label)}"]
-    labels = (
-        ("phones", "Phones"),
-        ("locale", "Locale"),
-        ("timezone", "Time zone"),
-        ("gender", "Gender"),
-    )
-    for attr, label in labels:
+    details = [
+        f"*{say('card.client_id')}:* `{client}`",
+        f"*{say('card.platform')}:* {escape(ref.label)}",
+    ]
+    for attr in CARD_DETAILS:
         value = getattr(contact, attr)
         if value:
             shown = shorten(", ".join(value) if isinstance(value, tuple) else value, DETAIL_LIMIT)
-            details.append(f"*{label}:* {shown}")
+            details.append(f"*{say(f'card.{attr}')}:* {shown}")
     title = f":bust_in_silhouette: *{shorten(name, SECTION_LIMIT - 30)}*"
     card = sections([title, *details])
     picture = contact.profile_pic
     if picture and picture.startswith("https://") and slack_len(picture) <= IMAGE_URL_LIMIT:
         alt_text = shorten(name, ALT_TEXT_LIMIT)
         card[0]["accessory"] = {"type": "image", "image_url": picture, "alt_text": alt_text}
-    send_hint = f"`/heynow send {ref} {client} …`"
-    return [
-        *card,
-        context(f"In the agenda: they wrote to this platform before. Send with {send_hint}"),
-    ]
+    return [*card, context(say("card.in_agenda", ref=str(ref), client=client))]
 
 
 def agenda_page(found: AgendaPage) -> list[Block]:
-    about = f" matching “{shorten(found.query, NAME_LIMIT)}”" if found.query else ""
+    query = shorten(found.query, NAME_LIMIT) if found.query else ""
     where = escape(found.ref.label)
     if found.total == 0:
-        return [section(f"No contact{about} in the agenda of {where}.")]
+        if query:
+            return [section(say("agenda.empty_matching", platform=where, query=query))]
+        return [section(say("agenda.empty", platform=where))]
     lines = [
-        f"• *{shorten(c.name or '(no name)', NAME_LIMIT)}* `{shorten(c.client_id, NAME_LIMIT)}`"
+        f"• *{shorten(c.name or say('card.no_name'), NAME_LIMIT)}* `{shorten(c.client_id, NAME_LIMIT)}`"
         for c in found.contacts
     ]
-    plural = "s" if found.total != 1 else ""
-    ref, query = str(found.ref), _button_query(found)
+    ref, button_query = str(found.ref), _button_query(found)
     buttons = []
     if found.page > 1:
-        buttons.append(_page_button("← Previous", ref, query, found.page - 1))
+        buttons.append(_page_button("prev", ref, button_query, found.page - 1))
     if found.page < found.pages:
-        buttons.append(_page_button("Next →", ref, query, found.page + 1))
-    pages = f"Page {found.page} of {found.pages} · `/heynow contact {found.ref} ID` for a card"
-    if buttons and query != found.query:
-        pages += f" · the page buttons search for the first {len(query):,} characters of the text"
-    blocks = [
-        section(f"*Agenda of {where}*{about}: {found.total} contact{plural}"),
-        *sections(lines),
-        context(pages),
-    ]
+        buttons.append(_page_button("next", ref, button_query, found.page + 1))
+    number = current().number
+    pages = say("agenda.pages", page=number(found.page), pages=number(found.pages), ref=ref)
+    if buttons and button_query != found.query:
+        pages += " · " + plural("agenda.buttons_cut", len(button_query))
+    if query:
+        total = plural("agenda.matching", found.total, platform=where, query=query)
+    else:
+        total = plural("agenda.total", found.total, platform=where)
+    blocks = [section(total), *sections(lines), context(pages)]
     if buttons:
         blocks.append({"type": "actions", "block_id": "agenda_pages", "elements": buttons})
     return blocks
 
 
-def _page_button(label: str, ref: str, query: str, page: int) -> Block:
+def _page_button(direction: str, ref: str, query: str, page: int) -> Block:
+    """The button to the previous (`prev`) or the next (`next`) page."""
     return {
         "type": "button",
-        "action_id": f"agenda_page_{'prev' if label.startswith('←') else 'next'}",
-        "text": {"type": "plain_text", "text": label},
+        "action_id": f"agenda_page_{direction}",
+        "text": {"type": "plain_text", "text": say(f"agenda.{direction}")},
         "value": _page_value(ref, query, page),
     }
 
@@ -530,17 +545,16 @@ def plain(body: list[Block]) -> str:
     return say("app.name")
 
 
-SIMULATED = (
-    ":test_tube: *Simulated*: this workspace uses the app's built-in Hey Now simulator "
-    "(HEYNOW_SIMULATOR), so no customer receives anything."
-)
+def simulated_mark() -> str:
+    """The last line of a post of a workspace that uses the built-in Hey Now simulator."""
+    return ":test_tube: " + say("simulated.mark")
 
 
 def simulated(fields: dict[str, Any]) -> dict[str, Any]:
     """A post's fields, marked as coming from the simulator: a last line under what it shows."""
     marked = dict(fields)
     if fields.get("blocks"):
-        marked["blocks"] = [*fields["blocks"], context(SIMULATED)]
+        marked["blocks"] = [*fields["blocks"], context(simulated_mark())]
     else:  # a text-only post (a thread reply): its text, already escaped, then the mark
-        marked["blocks"] = [section(str(fields.get("text", ""))), context(SIMULATED)]
+        marked["blocks"] = [section(str(fields.get("text", ""))), context(simulated_mark())]
     return marked

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.i18n import Texts
 from bot.simulator import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,21 @@ TEAM = "T0E2E"
 
 
 EVIL_CLIENT = "59891000066"
+
+# What the app says to the people of these tests: no entry point chooses a language for them,
+# so the app speaks its default (bot.i18n's Texts(): Spanish, in Montevideo's time).
+APP_TEXTS = Texts()
+
+
+def app_says(key: str, **params: object) -> str:
+    """A text of the catalogues as the app under test shows it."""
+    return APP_TEXTS(key, **params)
+
+
+def app_says_until(key: str, field: str, **params: object) -> str:
+    """The start of such a text, up to where its `field` goes (a time, which the test does not
+    know to the minute)."""
+    return APP_TEXTS(key, **params, **{field: "\0"}).split("\0")[0]
 
 
 def demo_world(twitter_contacts: int = 33) -> dict[str, Any]:

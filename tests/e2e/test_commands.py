@@ -4,7 +4,15 @@ import json
 
 import pytest
 
-from tests.e2e.harness import AppProcess, SlackUser, app_env, free_port, wait_for
+from tests.e2e.harness import (
+    APP_TEXTS,
+    AppProcess,
+    SlackUser,
+    app_env,
+    app_says,
+    free_port,
+    wait_for,
+)
 from tests.e2e.slackview import ack_text, answer, channel_posts, replies_to
 
 WA_ALT, TWITTER, MESSENGER = "1:59899000001", "3:1460000000000000001", "2:104857600123456"
@@ -127,10 +135,8 @@ def test_bad_input_is_answered_at_once_in_plain_words(person, sim, text, says):
 def test_help(person):
     response, _ = person.slash("")
     shown = ack_text(response)
-    assert (
-        "/heynow send [--no-validate] [CHANNEL:PLATFORM] CLIENT TEXT" in shown
-        and "[Send a message]" in shown
-    )
+    assert app_says("help.send") in shown and f"[{app_says('help.button')}]" in shown
+    assert app_says("help.other_words") in shown
 
 
 def test_status_of_our_message_by_ref_and_by_hey_id_and_any_by_platform(person, slack, sim):
@@ -140,9 +146,10 @@ def test_status_of_our_message_by_ref_and_by_hey_id_and_any_by_platform(person, 
     hey_id = [m["id"] for m in sim.messages() if m["text"] == "status check"][0]
     for query in (f"#{ref}", hey_id):
         said = answer(slack, person, f"status {query}")
-        assert "Bruno Díaz" in said and ("tick" in said or "Sent to Hey Now" in said)
+        statuses = [app_says(f"status.{code}.whatsapp") for code in ("unknown", "one_tick")]
+        assert "Bruno Díaz" in said and any(status in said for status in statuses)
     said = answer(slack, person, f"status 1:59899000001 {hey_id}")
-    assert f"Message `{hey_id}` on WhatsApp 59899000001" in said
+    assert app_says("report.any", id=hey_id, platform="WhatsApp 59899000001", status="") in said
     assert "Hey Now knows no message" in answer(
         slack, person, "status 1:59899000001 no-such-message"
     )
@@ -150,7 +157,7 @@ def test_status_of_our_message_by_ref_and_by_hey_id_and_any_by_platform(person, 
 
 
 def test_history_lists_only_the_callers_last_messages(person, slack):
-    assert "You have not sent any message yet" in answer(slack, person, "status")
+    assert app_says("history.empty") in answer(slack, person, "status")
     person.slash("send 59891000001 first of mine")
     wait_for(lambda: channel_posts(slack, person.channel))
     listed = answer(slack, person, "history")
@@ -159,22 +166,27 @@ def test_history_lists_only_the_callers_last_messages(person, slack):
 
 def test_contact_card(person, slack):
     card = answer(slack, person, "contact +59891000005")
-    assert "Lucía Rodríguez" in card and "59891000005" in card and "Time zone" in card
+    assert "Lucía Rodríguez" in card and "59891000005" in card
+    assert f"*{app_says('card.timezone')}:* -3" in card
 
 
 def test_agenda_search_is_accent_and_case_blind(person, slack):
     shown = answer(slack, person, "agenda PEREZ")
-    assert "Ana Pérez" in shown and "Bruno" not in shown and "1 contact" in shown
+    one = APP_TEXTS.plural("agenda.matching", 1, platform="WhatsApp 59899000001", query="PEREZ")
+    assert "Ana Pérez" in shown and "Bruno" not in shown and one in shown
     assert "Martín Silva" in answer(slack, person, "agenda 2:104857600123456")
-    assert "No contact matching" in answer(slack, person, "agenda nobody-like-this")
+    none = app_says(
+        "agenda.empty_matching", platform="WhatsApp 59899000001", query="nobody-like-this"
+    )
+    assert none in answer(slack, person, "agenda nobody-like-this")
 
 
 def test_agenda_pages_turn_with_buttons(person, slack):
     _, trigger = person.slash("agenda twitter:1460000000000000001")
     first = wait_for(lambda: [c for c in slack.of("response_url") if c.ref == trigger])[0].body
-    assert "33 contacts" in json.dumps(first["blocks"]) and "Page 1 of 3" in json.dumps(
-        first["blocks"]
-    )
+    listed = json.dumps(first["blocks"], ensure_ascii=False)
+    total = APP_TEXTS.plural("agenda.total", 33, platform="Twitter 1460000000000000001")
+    assert total in listed and app_says("agenda.pages", page=1, pages=3, ref=TWITTER) in listed
     next_button = first["blocks"][-1]["elements"][0]
     assert next_button["action_id"] == "agenda_page_next"
     payload = {
@@ -190,7 +202,8 @@ def test_agenda_pages_turn_with_buttons(person, slack):
     ].body
     shown = json.dumps(second["blocks"], ensure_ascii=False)
     assert second["replace_original"] is True
-    assert "Page 2 of 3" in shown and "Cliente 16" in shown and "Cliente 15" not in shown
+    assert app_says("agenda.pages", page=2, pages=3, ref=TWITTER) in shown
+    assert "Cliente 16" in shown and "Cliente 15" not in shown
     assert [b["action_id"] for b in second["blocks"][-1]["elements"]] == [
         "agenda_page_prev",
         "agenda_page_next",

@@ -16,7 +16,7 @@ import pytest
 
 from bot.local.standin import Fault
 from bot.simulator import load_config
-from tests.e2e.harness import AppProcess, SimulatorProcess, SlackUser, app_env, wait_for
+from tests.e2e.harness import AppProcess, SimulatorProcess, SlackUser, app_env, app_says, wait_for
 from tests.e2e.slackview import ack_text, channel_posts, replies_to, thread_replies, updates_in
 
 FINAL = ("sent", "rejected", "unknown", "expired")
@@ -210,6 +210,6 @@ def test_the_channel_post_is_never_updated_with_what_it_already_shows(tmp_path, 
         wait_for(lambda: len(thread_replies(slack, person.channel)) == 2)
         time.sleep(1)
         updates = updates_in(slack, person.channel)
-        assert len(updates) == 1 and "Read" in updates[0]
+        assert len(updates) == 1 and app_says("status.read.whatsapp") in updates[0]
     finally:
         app.stop()

@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.harness import AppProcess, SlackUser, app_env, slack_sign
+from tests.e2e.harness import AppProcess, SlackUser, app_env, app_says, slack_sign
 from tests.e2e.slackview import ack_text
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -65,7 +65,7 @@ def test_hostile_bodies_are_refused_without_a_trace_and_slack_is_still_answered(
     }
     assert refused_in < 3
     help_ack, _ = SlackUser(app, slack.url).slash("help")
-    assert help_ack.status_code == 200 and "/heynow send" in ack_text(help_ack)
+    assert help_ack.status_code == 200 and app_says("help.send") in ack_text(help_ack)
     log = app.log()
     assert "Traceback" not in log
     assert marker not in log and "fake line" not in log

@@ -1,6 +1,11 @@
 """Local mode as a person at a terminal meets it: `python -m bot` on a pty, no Slack settings."""
 
+from tests.e2e.harness import app_says, app_says_until
 from tests.e2e.terminal import PROMPT, UP, Terminal, quick
+
+
+def delivered(who: str) -> str:
+    return app_says_until("reply.delivered.whatsapp_at", "when", who=who)
 
 
 def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
@@ -8,7 +13,7 @@ def test_local_mode_answers_a_command_typed_in_the_terminal(tmp_path):
     try:
         terminal.command("/heynow send 091000001 hola desde la terminal")
         terminal.read_until("Ana Pérez")
-        terminal.read_until("Delivered to")
+        terminal.read_until(delivered("Ana Pérez"))
         assert terminal.exit() == 0
         assert b"#C0LOCAL Hey Now:" in terminal.seen and b"hola desde la terminal" in terminal.seen
     finally:
@@ -22,7 +27,7 @@ def test_the_log_goes_to_a_file_beside_the_database_and_warnings_get_lines_of_th
     terminal = Terminal(tmp_path, database, LOG_LEVEL="INFO", **quick(tmp_path))
     try:
         terminal.command("/heynow send 091000001 hola")
-        terminal.read_until("Read by")
+        terminal.read_until(app_says_until("reply.read.whatsapp_at", "when", who="Ana Pérez"))
         assert terminal.exit() == 0
     finally:
         terminal.close()
@@ -44,20 +49,22 @@ def test_after_a_restart_the_embedded_simulator_still_knows_the_messages(tmp_pat
     first = Terminal(tmp_path, database, **settings)
     try:
         first.command("/heynow send 091000002 hola Bruno")  # read receipts off: still followed
-        first.read_until("Delivered to Bruno")
+        first.read_until(delivered("Bruno Díaz"))
         assert first.exit() == 0
     finally:
         first.close()
     second = Terminal(tmp_path, database, **settings)
     try:
         second.command("/heynow status #1")
-        second.read_until("59899000001: :heavy_check_mark::heavy_check_mark: Delivered (two ticks")
+        delivered_status = app_says("status.delivered.whatsapp")
+        second.read_until(f"59899000001: :heavy_check_mark::heavy_check_mark: {delivered_status}")
         second.settle(2)  # several polls of #1 (every 0.2-0.4 s)
         assert second.exit() == 0
     finally:
         second.close()
     assert "knows no message" not in second.seen.decode()
-    assert "no longer knows" not in second.seen.decode()
+    assert app_says_until("reply.lost", "who") not in second.seen.decode()
+    assert app_says("outcome.lost") not in second.seen.decode()
     log = (tmp_path / "local.db.log").read_text()
     assert "Hey Now does not know message" not in log and "(404)" not in log
     assert (tmp_path / "local.db.simulator.json").stat().st_mode & 0o777 == 0o600
@@ -72,12 +79,12 @@ def test_the_ack_comes_first_and_the_prompt_comes_back_after_each_thread_reply(t
         terminal.read_until(b"\n" + PROMPT)  # the prompt, after the channel post
         terminal.mark()
         terminal.type("/heynow hel")  # half typed when the thread reply comes
-        terminal.read_until("Delivered to Ana")
-        terminal.mark(at="Delivered to Ana")
+        terminal.read_until(delivered("Ana Pérez"))
+        terminal.mark(at=delivered("Ana Pérez"))
         terminal.read_until(PROMPT + b"/heynow hel")  # the prompt, and what was being typed
         terminal.mark()
         terminal.type("p\r")  # ...which the person then finishes
-        terminal.read_until("/heynow send")  # the help's usage
+        terminal.read_until(app_says("help.send"))  # the help's usage
         assert terminal.exit() == 0
     finally:
         terminal.close()

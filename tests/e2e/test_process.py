@@ -10,6 +10,7 @@ from tests.e2e.harness import (
     SimulatorProcess,
     SlackUser,
     app_env,
+    app_says_until,
     free_port,
     run_once,
     wait_for,
@@ -53,11 +54,11 @@ def test_a_restart_resumes_polling_without_posting_anything_twice(tmp_path, slac
             )
             time.sleep(1)
             assert len(channel_posts(slack, person.channel)) == 1
-            assert [r.split(" ")[1] for r in thread_replies(slack, person.channel)] == [
-                "Delivered",
-                "Read",
-            ]
-            assert "Read by Ana Pérez" in replies[1]
+            delivered, read = (
+                app_says_until(f"reply.{kind}.whatsapp_at", "when", who="Ana Pérez")
+                for kind in ("delivered", "read")
+            )
+            assert delivered in replies[0] and read in replies[1]
             assert logins(sim) == logins_before  # the token came back from SQLite
         finally:
             second.stop()

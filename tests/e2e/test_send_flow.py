@@ -2,7 +2,7 @@
 
 import time
 
-from tests.e2e.harness import EVIL_CLIENT, wait_for
+from tests.e2e.harness import EVIL_CLIENT, app_says, app_says_until, wait_for
 from tests.e2e.slackview import ack_text, channel_posts, replies_to, thread_replies, updates_in
 
 
@@ -37,12 +37,12 @@ def test_channel_message_then_delivered_then_read_each_once_in_order(person, sla
             and thread_replies(slack, person.channel)
         )
     )
-    assert "Delivered to Ana Pérez" in replies[0]
-    assert "Read by Ana Pérez" in replies[1]
+    assert app_says_until("reply.delivered.whatsapp_at", "when", who="Ana Pérez") in replies[0]
+    assert app_says_until("reply.read.whatsapp_at", "when", who="Ana Pérez") in replies[1]
     time.sleep(1.5)  # several more poll ticks: nothing may be posted again
     assert len(thread_replies(slack, person.channel)) == 2
     assert len(channel_posts(slack, person.channel)) == 1
-    assert "Read (blue ticks)" in updates_in(slack, person.channel)[-1]
+    assert app_says("status.read.whatsapp") in updates_in(slack, person.channel)[-1]
 
 
 def test_ack_comes_before_the_hey_now_work(person, sim, slack):
@@ -96,10 +96,13 @@ def test_an_unreachable_client_gets_a_stuck_warning_then_tracking_stops(person, 
         ),
         timeout=15,
     )
-    assert "Not delivered to Carla Gómez yet" in replies[0]
-    assert any("Sent (one tick" in update for update in updates_in(slack, person.channel))
-    assert "stopped checking" in replies[1]
-    assert "no longer checked" in updates_in(slack, person.channel)[-1]
+    one_tick = app_says("status.one_tick.whatsapp")
+    still = one_tick[:1].lower() + one_tick[1:]
+    stuck = app_says("reply.stuck.whatsapp", who="Carla Gómez", status=still)
+    assert replies[0] == f":warning: {stuck}"
+    assert any(one_tick in update for update in updates_in(slack, person.channel))
+    assert replies[1] == f":x: {app_says('reply.gave_up', who='Carla Gómez')}"
+    assert app_says("outcome.stuck") in updates_in(slack, person.channel)[-1]
 
 
 def test_slack_429_is_waited_out(person, slack):

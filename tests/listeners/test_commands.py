@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.harness import app_says, app_says_until
 from tests.listeners.harness import settled, wait_for
+
+WA = "WhatsApp 59899000001"
 
 
 @pytest.mark.parametrize("text", ["help", "", "   "])
@@ -15,8 +18,9 @@ def test_help_lists_the_commands_and_offers_the_form(slack, text):
     ack = slack.command(text)
     assert ack.status == 200
     assert ack.json["text"] == "How to use /heynow"
-    assert "/heynow send [--no-validate] [CHANNEL:PLATFORM] CLIENT TEXT" in ack.text
-    assert "`1:59899000001` (WhatsApp 59899000001) is used" in ack.text
+    assert app_says("help.send") in ack.text and app_says("help.other_words") in ack.text
+    default = app_says("help.default", ref="1:59899000001", label="WhatsApp 59899000001")
+    assert default in ack.text
     button = ack.json["blocks"][-1]["elements"][0]
     assert button["action_id"] == "open_send_form"
 
@@ -98,10 +102,9 @@ def test_a_send_is_recorded_before_the_ack_and_posted_once(slack, sim, db, runti
     post = wait_for(slack.posts)[0]
     wait_for(lambda: settled(runtime))
     assert len(slack.posts()) == 1
-    assert (
-        "*Ana Pérez* (59891000001) through WhatsApp 59899000001"
-        in post["blocks"][0]["text"]["text"]
-    )
+    recipient = "*Ana Pérez* (59891000001)"
+    head = app_says("post.head", sender=f"<@{slack.user}>", recipient=recipient, platform=WA)
+    assert post["blocks"][0]["text"]["text"].startswith(head)
     assert "> Your order is ready" in post["blocks"][0]["text"]["text"]
     assert [s["query"] for s in sim.sends("Your order is ready")] == [{"contactValidation": "true"}]
 
@@ -114,12 +117,13 @@ def test_the_channel_post_follows_the_status(slack, sim, runtime):
     updated = wait_for(
         lambda: [c.body for c in slack.calls("chat.update") if c.body["channel"] == slack.channel]
     )[-1]
-    assert "Delivered (two ticks" in updated["blocks"][1]["elements"][0]["text"]
+    assert app_says("status.delivered.whatsapp") in updated["blocks"][1]["elements"][0]["text"]
     assert post["blocks"][0] == updated["blocks"][0]
     reply = wait_for(
         lambda: [c.body for c in slack.calls("chat.postMessage") if c.body.get("thread_ts")]
     )[0]
-    assert reply["text"].startswith(":heavy_check_mark::heavy_check_mark: Delivered to Ana Pérez")
+    delivered = app_says_until("reply.delivered.whatsapp_at", "when", who="Ana Pérez")
+    assert reply["text"].startswith(f":heavy_check_mark::heavy_check_mark: {delivered}")
 
 
 def test_no_validate_reaches_hey_now(slack, sim, runtime):

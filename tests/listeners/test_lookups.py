@@ -7,8 +7,10 @@ import json
 from bot.domain.records import Message
 from bot.heynow import PlatformRef
 from bot.slack.explain import OOPS
-from tests.e2e.harness import EVIL_CLIENT
+from tests.e2e.harness import APP_TEXTS, EVIL_CLIENT, app_says
 from tests.listeners.harness import OTHER_TEAM, TWITTER, wait_for
+
+WA = "WhatsApp 59899000001"
 
 
 def sent(slack, runtime, text: str, client: str = "091000002", **command) -> Message:
@@ -27,15 +29,17 @@ def test_status_of_one_of_ours_by_number_and_by_hey_id(slack, runtime):
     message = sent(slack, runtime, "status check")
     for typed in (f"#{message.id}", str(message.id), message.id_message_hey):
         said = slack.answer(f"status {typed}")
-        assert "*Bruno Díaz* (59891000002) through WhatsApp 59899000001" in said
-        assert "Sent to Hey Now, status not known yet" in said
+        status = app_says("status.unknown.whatsapp")
+        recipient = "*Bruno Díaz* (59891000002)"
+        assert app_says("report.ours", recipient=recipient, platform=WA, status="") in said
+        assert status in said
         assert f"#{message.id} · idMessageHey `{message.id_message_hey}`" in said
 
 
 def test_status_follows_hey_now(slack, runtime, sim):
     message = sent(slack, runtime, "read me")
     sim.force_status(message.id_message_hey, "LU")
-    assert "Read (blue ticks)" in slack.answer(f"status #{message.id}")
+    assert app_says("status.read.whatsapp") in slack.answer(f"status #{message.id}")
 
 
 def test_status_of_another_teams_number_is_no_message_of_this_app(slack, runtime):
@@ -53,8 +57,8 @@ def test_status_by_platform_of_any_message(slack, runtime):
     ref = PlatformRef.parse("1:59899000001")
     hey_id = runtime.heynow.send_message(ref, "59891000004", "not from Slack")
     said = slack.answer(f"status 1:59899000001 {hey_id}")
-    assert f"Message `{hey_id}` on WhatsApp 59899000001:" in said
-    assert "Sent to Hey Now, status not known yet" in said
+    status = f":hourglass_flowing_sand: {app_says('status.unknown.whatsapp')}"
+    assert app_says("report.any", id=hey_id, platform=WA, status=status) in said
 
 
 def test_status_by_platform_of_a_message_hey_now_does_not_know(slack):
@@ -63,7 +67,7 @@ def test_status_by_platform_of_a_message_hey_now_does_not_know(slack):
 
 
 def test_history_lists_the_callers_last_messages_of_this_team(slack, runtime):
-    assert "You have not sent any message yet" in slack.answer("history")
+    assert app_says("history.empty") in slack.answer("history")
     mine = sent(slack, runtime, "first of mine")
     sent(slack, runtime, "same person, other team", team=OTHER_TEAM)
     listed = slack.answer("status")
@@ -74,7 +78,8 @@ def test_history_lists_the_callers_last_messages_of_this_team(slack, runtime):
 
 def test_contact_in_the_agenda(slack):
     card = slack.answer("contact +59891000005")
-    assert "Lucía Rodríguez" in card and "`59891000005`" in card and "Time zone" in card
+    assert "Lucía Rodríguez" in card and "`59891000005`" in card
+    assert f"*{app_says('card.timezone')}:* -3" in card
 
 
 def test_contact_card_shows_the_profile_picture(slack):
@@ -102,8 +107,10 @@ def test_contact_of_another_accounts_platform(slack):
 
 def test_agenda_search_is_accent_and_case_blind(slack):
     shown = slack.answer("agenda PEREZ")
-    assert "Ana Pérez" in shown and "Bruno" not in shown and "1 contact" in shown
-    assert "No contact matching “nobody-like-this”" in slack.answer("agenda nobody-like-this")
+    one = APP_TEXTS.plural("agenda.matching", 1, platform=WA, query="PEREZ")
+    assert "Ana Pérez" in shown and "Bruno" not in shown and one in shown
+    none = app_says("agenda.empty_matching", platform=WA, query="nobody-like-this")
+    assert none in slack.answer("agenda nobody-like-this")
 
 
 def test_a_failing_look_up_is_answered_in_plain_words(slack, monkeypatch, caplog):
@@ -118,6 +125,14 @@ def test_a_failing_look_up_is_answered_in_plain_words(slack, monkeypatch, caplog
     assert failed and failed[0].exc_info
 
 
+def shown_of(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False)
+
+
+def page(number: int) -> str:
+    return app_says("agenda.pages", page=number, pages=3, ref=TWITTER)
+
+
 def agenda_button(body: dict, action_id: str) -> dict:
     buttons = body["blocks"][-1]["elements"]
     return next(b for b in buttons if b["action_id"] == action_id)
@@ -126,25 +141,27 @@ def agenda_button(body: dict, action_id: str) -> dict:
 def test_agenda_pages_turn_with_the_buttons_and_hey_now_is_asked_once(slack, sim):
     ack = slack.command(f"agenda {TWITTER}")
     first = slack.response(ack.ref)
-    assert "34 contacts" in json.dumps(first) and "Page 1 of 3" in json.dumps(first)
+    twitter = "Twitter 1460000000000000001"
+    assert APP_TEXTS.plural("agenda.total", 34, platform=twitter) in shown_of(first)
+    assert page(1) in shown_of(first)
     assert [b["action_id"] for b in first["blocks"][-1]["elements"]] == ["agenda_page_next"]
 
     two = slack.click(agenda_button(first, "agenda_page_next"), block_id="agenda_pages")
     assert two.status == 200 and two.body == ""
     second = slack.response(two.ref)
     assert second["replace_original"] is True
-    assert "Page 2 of 3" in json.dumps(second)
+    assert page(2) in shown_of(second)
     shown = json.dumps(second, ensure_ascii=False)
     assert "Cliente 16" in shown and "Cliente 30" in shown and "Cliente 15" not in shown
 
     three = slack.click(agenda_button(second, "agenda_page_next"), block_id="agenda_pages")
     third = slack.response(three.ref)
-    assert "Page 3 of 3" in json.dumps(third)
+    assert page(3) in shown_of(third)
     assert "Valentina Núñez" in json.dumps(third, ensure_ascii=False)
     assert [b["action_id"] for b in third["blocks"][-1]["elements"]] == ["agenda_page_prev"]
 
     back = slack.click(agenda_button(third, "agenda_page_prev"), block_id="agenda_pages")
-    assert "Page 2 of 3" in json.dumps(slack.response(back.ref))
+    assert page(2) in shown_of(slack.response(back.ref))
 
     downloads = [r for r in sim.requests() if r["path"] == "/api/contact/3/1460000000000000001"]
     assert len(downloads) == 1

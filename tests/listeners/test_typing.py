@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.harness import app_says
 from tests.listeners.harness import Slack, form_values, wait_for
 
 FOREIGN = "1:59899000009"  # a platform of another Hey Now account
@@ -95,7 +96,7 @@ def test_ayuda_is_help(slack):
 
 def test_contacto_and_historial_answer(slack):
     assert "Ana Pérez" in slack.answer("contacto 091 000 001")
-    assert "You have not sent any message yet" in slack.answer("historial")
+    assert app_says("history.empty") in slack.answer("historial")
 
 
 def test_a_misspelt_spanish_word_gets_the_spanish_word(slack):
@@ -160,15 +161,14 @@ def test_a_status_of_ours_refused_does_not_say_for_sure_the_setting_is_at_fault(
 def test_the_post_of_a_send_without_validation_names_the_alternate_bot(slack):
     slack.command("send --no-validate 1:59899000001 59891999999 a un desconocido")
     post = wait_for(slack.posts)[0]["blocks"][0]["text"]["text"]
-    assert "Sent without the agenda check" in post
-    assert "may receive it from the platform's alternate bot number" in post
+    assert f":information_source: {app_says('post.not_validated')}" in post
     assert post.endswith("> a un desconocido")
 
 
 def test_the_post_of_a_validated_send_does_not(slack):
     slack.command("send 091000001 a una conocida")
     post = wait_for(slack.posts)[0]["blocks"][0]["text"]["text"]
-    assert "alternate bot" not in post and "agenda check" not in post
+    assert app_says("post.not_validated") not in post and ":information_source:" not in post
 
 
 # -- the send form: digits of other scripts ----------------------------------------------------
