@@ -28,7 +28,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.domain import OutboxState, PostKind, Reply, SenderNotice
 from bot.domain.owed import Owed, direct_message, sender_notice
 from bot.domain.records import Message, OutboxRow
-from bot.i18n import Texts, speaking
+from bot.i18n import Texts, current, speaking
 from bot.slack import render
 from bot.slack.explain import sender_note
 
@@ -91,7 +91,7 @@ class Poster:
         answer was lost is how a post appears twice. `fallback` is the language of posts
         about messages recorded without their sender's (HEYNOW_LANGUAGE)."""
         self.store = store
-        self.fallback = fallback or Texts()
+        self.fallback = fallback or current()
         self.slack = slack
         self.simulated = simulated  # HEYNOW_SIMULATOR in a real workspace: every post says so
         self.owner = owner

@@ -33,18 +33,21 @@ EVIL_CLIENT = "59891000066"
 
 # What the app says to the people of these tests: no entry point chooses a language for them,
 # so the app speaks its default (bot.i18n's Texts(): Spanish, in Montevideo's time).
-APP_TEXTS = Texts()
+# What the app under test speaks to the people of these tests, whose Slack profiles say no
+# language: HEYNOW_LANGUAGE of app_env() (English); local mode keeps the default (Spanish).
+APP_TEXTS = Texts.of("en")
+LOCAL_TEXTS = Texts.of("es")
 
 
-def app_says(key: str, **params: object) -> str:
+def app_says(key: str, texts: Texts = APP_TEXTS, **params: object) -> str:
     """A text of the catalogues as the app under test shows it."""
-    return APP_TEXTS(key, **params)
+    return texts(key, **params)
 
 
-def app_says_until(key: str, field: str, **params: object) -> str:
+def app_says_until(key: str, field: str, texts: Texts = APP_TEXTS, **params: object) -> str:
     """The start of such a text, up to where its `field` goes (a time, which the test does not
     know to the minute)."""
-    return APP_TEXTS(key, **params, **{field: "\0"}).split("\0")[0]
+    return texts(key, **params, **{field: "\0"}).split("\0")[0]
 
 
 def demo_world(twitter_contacts: int = 33) -> dict[str, Any]:

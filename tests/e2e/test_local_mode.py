@@ -1,7 +1,14 @@
 """Local mode as a person at a terminal meets it: `python -m bot` on a pty, no Slack settings."""
 
-from tests.e2e.harness import app_says, app_says_until
+from functools import partial
+
+from tests.e2e.harness import LOCAL_TEXTS
+from tests.e2e.harness import app_says as says_in
+from tests.e2e.harness import app_says_until as says_until_in
 from tests.e2e.terminal import PROMPT, UP, Terminal, quick
+
+app_says = partial(says_in, texts=LOCAL_TEXTS)  # local mode speaks HEYNOW_LANGUAGE's default
+app_says_until = partial(says_until_in, texts=LOCAL_TEXTS)
 
 
 def delivered(who: str) -> str:
