@@ -240,6 +240,9 @@ _RECIPIENT_NAMES = frozenset(
     )
 )
 _LOOKS_LIKE_ID = re.compile(r"^\+?[\d\s().\-]*$")
+_DATE_OR_AMOUNT = re.compile(
+    r"^(\d{1,4}([-./])\d{1,2}\2\d{1,4}|\d+\.\d{1,2})$"
+)  # 5/3/2024, 1500000.50
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc)
 _NOT_TABLES = (".xls", ".ods", ".numbers", ".pdf", ".doc", ".docx", ".png", ".jpg", ".jpeg")
@@ -325,9 +328,14 @@ def _cell(cells: Sequence[str], index: int) -> str:
 
 
 def _looks_like_id(value: str) -> bool:
-    """A phone number or a numeric id at a glance (6 digits or more), without phonenumbers:
-    this only chooses the column; `check` decides each value."""
-    return bool(_LOOKS_LIKE_ID.match(value)) and sum(c.isdigit() for c in value) >= 6
+    """A phone number or a numeric id at a glance, without phonenumbers: this only chooses
+    the column, `check` decides each value. 8 digits or more (a Uruguayan number without its
+    0 has 8), so that order numbers do not pass; dates and amounts with cents are told apart."""
+    return (
+        bool(_LOOKS_LIKE_ID.match(value))
+        and sum(c.isdigit() for c in value) >= 8
+        and not _DATE_OR_AMOUNT.match(value)
+    )
 
 
 def _column_by_content(data: Sequence[tuple[int, list[str]]], width: int) -> int | None:
