@@ -203,8 +203,10 @@ def test_recipient_column_by_content_when_no_name_says_so():
 def test_recipient_column_by_content_is_not_dates_amounts_or_order_numbers():
     data = b"Persona;Fecha;Monto;Orden;Contacto\nAna;2024-03-05;1500000.50;100234;91000001\n"
     assert read_file(data, "a.csv", max_recipients=10).recipient_column == "contacto"
-    data = b"Persona;Fecha;Contacto\nAna;05/03/2024;+598 91 000 001\n"
-    assert read_file(data, "a.csv", max_recipients=10).recipient_column == "contacto"
+    data = b"Persona;Fecha;\nAna;05/03/2024;+598 91 000 001\n"
+    file = read_file(data, "a.csv", max_recipients=10)
+    assert file.columns == ("persona", "fecha", "column_3")  # a cell left blank is named by place
+    assert file.recipient_column == "column_3"
 
 
 def test_a_bare_list_of_numbers_has_no_header():

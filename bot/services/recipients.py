@@ -292,7 +292,7 @@ def _table(rows: Rows, name: str, max_recipients: int) -> RecipientFile:
             raise FileRefused(FileProblem.TOO_MANY_ROWS, limit=max_recipients)
     if header is None:
         raise FileRefused(FileProblem.EMPTY_FILE, name=name)
-    names = [column_name(cell) for cell in header]
+    names = [column_name(cell) or f"column_{i}" for i, cell in enumerate(header, 1)]
     index = next((i for i, n in enumerate(names) if fold(n) in _RECIPIENT_NAMES), None)
     has_header = index is not None or not any(_looks_like_id(cell) for cell in header)
     if not has_header:  # a bare list of numbers: its first row is a recipient, not a header
@@ -308,7 +308,7 @@ def _table(rows: Rows, name: str, max_recipients: int) -> RecipientFile:
     seen: set[str] = set()
     usable: list[tuple[int, str]] = []  # a name given twice (in any accents) is the first column's
     for i, n in enumerate(names):
-        if n and fold(n) not in seen:
+        if fold(n) not in seen:
             seen.add(fold(n))
             usable.append((i, n))
     entries = tuple(
