@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from dotenv import dotenv_values
 
+from bot.domain.mass import QuietHours
 from bot.heynow.channels import PlatformRef
 from bot.i18n import LANGUAGES
 
@@ -37,6 +38,25 @@ class AllowedPlatform:
 
 
 @dataclass(frozen=True)
+class MassSettings:
+    """Mass sends: who approves them where, from which platforms, and at what pace."""
+
+    approvals_channel: str | None  # HEYNOW_APPROVALS_CHANNEL; unset: no mass sends
+    approvers: tuple[str, ...]  # Slack user and user-group ids
+    allow_self_approval: bool
+    approval_expiry_hours: float
+    platforms: tuple[PlatformRef, ...]  # HEYNOW_MASS_PLATFORMS: those that do not validate
+    max_recipients: int
+    rate: float  # sends a second
+    max_failures: int  # in a row, before the run pauses itself
+    quiet_hours: QuietHours | None  # in HEYNOW_TIMEZONE
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.approvals_channel and self.approvers and self.platforms)
+
+
+@dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None
     slack_signing_secret: str | None
@@ -54,6 +74,7 @@ class Settings:
     heynow_senders: tuple[str, ...]  # Slack user and user-group ids; empty: everyone
     language: str  # HEYNOW_LANGUAGE: for readers whose Slack locale has no catalogue
     timezone: str  # HEYNOW_TIMEZONE: for readers whose time zone Slack does not say
+    mass: MassSettings
     poll_seconds: float
     poll_max_seconds: float
     stuck_minutes: float
@@ -130,6 +151,8 @@ def _parse(env: dict[str, str]) -> Settings:
             f"HEYNOW_DEFAULT_PLATFORM {default} is not one of HEYNOW_PLATFORMS: add it there, "
             "or choose one of them"
         )
+    timezone = _timezone(env.get("HEYNOW_TIMEZONE", "America/Montevideo"))
+    mass = _mass(env, platforms, timezone)
     poll_seconds = _number(env, "HEYNOW_POLL_SECONDS", 5)
     poll_max = _number(env, "HEYNOW_POLL_MAX_SECONDS", 300)
     if poll_max < poll_seconds:
@@ -152,7 +175,8 @@ def _parse(env: dict[str, str]) -> Settings:
         heynow_platforms=platforms,
         heynow_senders=_senders(env.get("HEYNOW_SENDERS")),
         language=_language(env.get("HEYNOW_LANGUAGE", "es")),
-        timezone=_timezone(env.get("HEYNOW_TIMEZONE", "America/Montevideo")),
+        timezone=timezone,
+        mass=mass,
         poll_seconds=poll_seconds,
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
@@ -181,9 +205,26 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
 
 
 def _unit(name: str) -> str:
-    return (
-        "hours" if name.endswith("HOURS") else "minutes" if name.endswith("MINUTES") else "seconds"
-    )
+    for ending, unit in UNITS.items():
+        if name.endswith(ending):
+            return unit
+    return "seconds"
+
+
+UNITS = {
+    "HOURS": "hours",
+    "MINUTES": "minutes",
+    "_RATE": "sends a second",
+    "_RECIPIENTS": "recipients",
+    "_FAILURES": "failures",
+}
+
+
+def _whole(env: dict[str, str], name: str, default: int) -> int:
+    value = _number(env, name, default)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number of {_unit(name)}, not {env[name]!r}")
+    return int(value)
 
 
 def _require_url(name: str, value: str) -> str:
@@ -263,7 +304,7 @@ def _flag(env: dict[str, str], name: str) -> bool:
     return raw in ("true", "1", "yes")
 
 
-def _platforms(raw: str | None) -> tuple[AllowedPlatform, ...]:
+def _platforms(raw: str | None, name: str = "HEYNOW_PLATFORMS") -> tuple[AllowedPlatform, ...]:
     """`CHANNEL:PLATFORM[=Label]`, separated by commas."""
     if not raw:
         return ()
@@ -275,23 +316,63 @@ def _platforms(raw: str | None) -> tuple[AllowedPlatform, ...]:
         try:
             ref = PlatformRef.parse(ref_text)
         except ValueError as exc:
-            raise ConfigError(f"HEYNOW_PLATFORMS: {exc}") from None
+            raise ConfigError(f"{name}: {exc}") from None
         allowed.append(AllowedPlatform(ref, label.strip() or ref.label))
     refs = [p.ref for p in allowed]
     if len(set(refs)) != len(refs):
-        raise ConfigError("HEYNOW_PLATFORMS names a platform twice")
+        raise ConfigError(f"{name} names a platform twice")
     return tuple(allowed)
 
 
 _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 
-def _senders(raw: str | None) -> tuple[str, ...]:
+def _senders(raw: str | None, name: str = "HEYNOW_SENDERS") -> tuple[str, ...]:
     """Slack user ids (U…, W…) and user-group ids (S…), separated by commas or spaces."""
     ids = tuple(word for word in re.split(r"[\s,]+", raw or "") if word)
     wrong = [word for word in ids if not _SLACK_ID.match(word)]
     if wrong:
         raise ConfigError(
-            f"HEYNOW_SENDERS takes Slack user ids (U…) and user-group ids (S…), not {wrong[0]!r}"
+            f"{name} takes Slack user ids (U…) and user-group ids (S…), not {wrong[0]!r}"
         )
     return ids
+
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def _mass(env: dict[str, str], platforms: tuple[AllowedPlatform, ...], zone: str) -> MassSettings:
+    channel = env.get("HEYNOW_APPROVALS_CHANNEL")
+    if channel and not _CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"HEYNOW_APPROVALS_CHANNEL must be a channel id like C0123ABCD, not {channel!r}"
+        )
+    approvers = _senders(env.get("HEYNOW_APPROVERS"), "HEYNOW_APPROVERS")
+    if channel and not approvers:
+        raise ConfigError("HEYNOW_APPROVERS is required when HEYNOW_APPROVALS_CHANNEL is set")
+    mass_platforms = tuple(_platforms(env.get("HEYNOW_MASS_PLATFORMS"), "HEYNOW_MASS_PLATFORMS"))
+    allowed = {p.ref for p in platforms}
+    outside = [p.ref for p in mass_platforms if allowed and p.ref not in allowed]
+    if outside:
+        raise ConfigError(f"HEYNOW_MASS_PLATFORMS: {outside[0]} is not one of HEYNOW_PLATFORMS")
+    quiet_raw = env.get("HEYNOW_QUIET_HOURS")
+    try:
+        quiet = QuietHours.parse(quiet_raw, zone) if quiet_raw else None
+    except ValueError:
+        raise ConfigError(
+            f"HEYNOW_QUIET_HOURS must be like 21:00-09:00, not {quiet_raw!r}"
+        ) from None
+    rate = _number(env, "HEYNOW_MASS_RATE", 10)
+    if rate > 1000:
+        raise ConfigError("HEYNOW_MASS_RATE must be at most 1000 sends a second")
+    return MassSettings(
+        approvals_channel=channel,
+        approvers=approvers,
+        allow_self_approval=_flag(env, "HEYNOW_ALLOW_SELF_APPROVAL"),
+        approval_expiry_hours=_number(env, "HEYNOW_APPROVAL_EXPIRY_HOURS", 24),
+        platforms=tuple(p.ref for p in mass_platforms),
+        max_recipients=_whole(env, "HEYNOW_MASS_MAX_RECIPIENTS", 10_000),
+        rate=rate,
+        max_failures=_whole(env, "HEYNOW_MASS_MAX_FAILURES", 10),
+        quiet_hours=quiet,
+    )

@@ -21,6 +21,29 @@ def test_defaults_run_locally_on_the_simulator():
     assert (s.language, s.timezone) == ("es", "America/Montevideo")  # the team is in Uruguay
 
 
+def test_mass_sends_are_read_and_off_by_default():
+    assert not settings().mass.enabled
+    s = settings(
+        HEYNOW_APPROVALS_CHANNEL="C0APPROVE",
+        HEYNOW_APPROVERS="U0ANA S0LEADS",
+        HEYNOW_MASS_PLATFORMS="2:104857600123456=Facebook",
+        HEYNOW_MASS_RATE="50",
+        HEYNOW_QUIET_HOURS="21:00-09:00",
+        HEYNOW_TIMEZONE="America/Montevideo",
+    )
+    mass = s.mass
+    assert mass.enabled and mass.approvers == ("U0ANA", "S0LEADS")
+    assert [str(p) for p in mass.platforms] == ["2:104857600123456"]
+    assert (mass.rate, mass.max_recipients, mass.max_failures, mass.approval_expiry_hours) == (
+        50,
+        10_000,
+        10,
+        24,
+    )
+    assert mass.quiet_hours is not None and mass.quiet_hours.zone == "America/Montevideo"
+    assert not mass.allow_self_approval
+
+
 def test_the_fallback_language_and_zone_are_read():
     s = settings(HEYNOW_LANGUAGE="EN", HEYNOW_TIMEZONE="Europe/Madrid")
     assert (s.language, s.timezone) == ("en", "Europe/Madrid")
@@ -83,6 +106,20 @@ def test_every_named_variable_is_read():
         ({"PORT": "99999"}, "PORT"),
         ({"SLACK_API_URL": "slack.com"}, "SLACK_API_URL"),
         ({"HEYNOW_LANGUAGE": "pt"}, "HEYNOW_LANGUAGE"),
+        ({"HEYNOW_APPROVALS_CHANNEL": "#aprobaciones"}, "HEYNOW_APPROVALS_CHANNEL"),
+        ({"HEYNOW_APPROVALS_CHANNEL": "C0APPROVE"}, "HEYNOW_APPROVERS"),
+        ({"HEYNOW_APPROVERS": "@ana"}, "HEYNOW_APPROVERS"),
+        ({"HEYNOW_MASS_PLATFORMS": "2"}, "HEYNOW_MASS_PLATFORMS"),
+        (
+            {"HEYNOW_PLATFORMS": "1:59899000001", "HEYNOW_MASS_PLATFORMS": "2:104857600123456"},
+            "HEYNOW_MASS_PLATFORMS",
+        ),
+        ({"HEYNOW_MASS_RATE": "0"}, "HEYNOW_MASS_RATE"),
+        ({"HEYNOW_MASS_RATE": "5000"}, "HEYNOW_MASS_RATE"),
+        ({"HEYNOW_MASS_MAX_RECIPIENTS": "10.5"}, "HEYNOW_MASS_MAX_RECIPIENTS"),
+        ({"HEYNOW_MASS_MAX_FAILURES": "many"}, "HEYNOW_MASS_MAX_FAILURES"),
+        ({"HEYNOW_QUIET_HOURS": "night"}, "HEYNOW_QUIET_HOURS"),
+        ({"HEYNOW_QUIET_HOURS": "25:00-09:00"}, "HEYNOW_QUIET_HOURS"),
         ({"HEYNOW_TIMEZONE": "Montevideo"}, "HEYNOW_TIMEZONE"),
         ({"HEYNOW_TIMEZONE": "../../etc/passwd"}, "HEYNOW_TIMEZONE"),
     ],

@@ -29,8 +29,9 @@ from bot.domain import OutboxState, PostKind, Reply, SenderNotice
 from bot.domain.owed import Owed, direct_message, sender_notice
 from bot.domain.records import Message, OutboxRow
 from bot.i18n import Texts, current, speaking
-from bot.slack import render
+from bot.slack import mass_blocks, render
 from bot.slack.explain import sender_note
+from bot.slack.mass_poster import MassPosts
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ PERMANENT = {
 }
 CANNOT_LOOK = {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found"}
 SHOWN = {"chat_postMessage", "chat_update", "chat_postEphemeral"}  # what people read
+MASS_KINDS = {PostKind.MASS_POST, PostKind.MASS_UPDATE, PostKind.MASS_SUMMARY, PostKind.MASS_REPORT}
 RESPONSE_URL_SECONDS = 25 * 60  # Slack honours a response_url for 30 minutes
 LOOKUP_PAGES = 5
 
@@ -86,6 +88,7 @@ class Poster:
         jitter: Callable[[], float] = random.random,
         simulated: bool = False,
         fallback: Texts | None = None,
+        mass_rate: float = 10.0,
     ) -> None:
         """`slack` must not retry by itself (no retry handlers): a blind retry of a post whose
         answer was lost is how a post appears twice. `fallback` is the language of posts
@@ -102,6 +105,7 @@ class Poster:
         self._dms: dict[str, str] = {}
         self._paused: dict[str, float] = {}
         self._paused_lock = threading.Lock()
+        self.mass = MassPosts(self, mass_rate)
 
     # -- the loop's step -----------------------------------------------------------------
 
@@ -124,7 +128,7 @@ class Poster:
             self._last_look_then_give_up(row)
             return
         try:
-            with speaking(self.texts_of(row.message)):
+            with speaking(self._texts_of_row(row)):
                 self._call(row)
         except RateLimited as exc:
             self._pause(exc.key, now + exc.retry_after)
@@ -147,6 +151,31 @@ class Poster:
             return self.fallback
         return Texts.recorded(message.locale, message.zone, self.fallback)
 
+    def _texts_of_row(self, row: OutboxRow) -> Texts:
+        """A mass send's rows speak its requester's language; the others their message's."""
+        if row.message is None and row.payload.get("request") is not None:
+            request = self.mass.request_of(row)
+            if request is not None:
+                return Texts.recorded(request.locale, request.zone, self.fallback)
+        return self.texts_of(row.message)
+
+    # -- what bot.slack.mass_poster calls ---------------------------------------------------
+
+    def post(self, row: OutboxRow, channel: str, **fields: Any) -> tuple[str, str]:
+        return self._post(row, channel, **fields)
+
+    def call(self, method: str, pause_key: str, **fields: Any) -> Any:
+        return self._slack(method, pause_key, **fields)
+
+    def look_for(self, row: OutboxRow, channel: str, thread_ts: str | None = None) -> str | None:
+        return self._look_for(row, channel, thread_ts)
+
+    def done(self, row: OutboxRow, channel: str | None, ts: str | None) -> None:
+        self._posted(row, channel, ts)
+
+    def give_up(self, row: OutboxRow, error: str) -> None:
+        self._give_up(row, error)
+
     # -- the calls ------------------------------------------------------------------------
 
     def _call(self, row: OutboxRow) -> None:
@@ -158,6 +187,8 @@ class Poster:
             self._reply(row, _message(row))
         elif row.kind is PostKind.EPHEMERAL:
             self._ephemeral(row)
+        elif row.kind in MASS_KINDS:
+            self.mass.deliver(row)
         else:
             self._direct(row)
 
@@ -268,6 +299,10 @@ class Poster:
         return channel
 
     def _note_text(self, row: OutboxRow) -> str:
+        if row.payload.get("mass_note"):
+            request = self.mass.request_of(row)
+            if request is not None:
+                return mass_blocks.note(request, str(row.payload["mass_note"]), row.payload)
         notice = SenderNotice(row.payload.get("notice", SenderNotice.NOT_POSTED))
         message = row.message
         if message is None:
@@ -513,7 +548,14 @@ def _message(row: OutboxRow) -> Message:
 def _posts(row: OutboxRow) -> bool:
     """Whether a lost answer to this row's call may mean it was made (an update is harmless
     to repeat, so it needs no looking up)."""
-    return row.kind in (PostKind.ANNOUNCE, PostKind.REPLY, PostKind.DM, PostKind.EPHEMERAL)
+    return row.kind in (
+        PostKind.ANNOUNCE,
+        PostKind.REPLY,
+        PostKind.DM,
+        PostKind.EPHEMERAL,
+        PostKind.MASS_POST,
+        PostKind.MASS_SUMMARY,
+    )
 
 
 def _error(exc: SlackApiError) -> str:
