@@ -91,7 +91,7 @@ class Runtime:
         try:
             self.heynow.ensure_token()
         except HeyNowError as exc:
-            logger.error("Hey Now check failed: %s", exc.user_message)
+            logger.error("Hey Now check failed: %s", exc.user_message())
         else:
             logger.info("Hey Now accepts the app's credentials")
 

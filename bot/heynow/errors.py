@@ -16,16 +16,24 @@
     └── DeliveryUnknown           a send left but its answer was lost or unreadable: it may have
                                   gone out (raised from the ProtocolError, timeout or 5xx behind it)
 
-Callers show `user_message` to people; it never holds a secret.
+Callers show `user_message()` to people, in the language being spoken (bot.i18n); it never
+holds a secret.
 """
 
 from __future__ import annotations
+
+from bot.i18n import say
 
 
 class HeyNowError(Exception):
     """Base of every Hey Now failure."""
 
-    user_message = "Hey Now failed."
+    message_key = "heynow.error.failed"  # the catalogue key of what people read
+
+    def user_message(self) -> str:
+        """What went wrong, in plain words and the language being spoken (said when called,
+        never at import)."""
+        return say(self.message_key)
 
 
 class HeyNowTransportError(HeyNowError):
@@ -35,20 +43,24 @@ class HeyNowTransportError(HeyNowError):
 class HeyNowTimeout(HeyNowTransportError):
     """Hey Now did not answer within the time-out."""
 
-    user_message = "Hey Now is not answering right now (it timed out). Try again in a minute."
+    message_key = "heynow.error.timeout"
 
 
 class HeyNowUnreachable(HeyNowTransportError):
     """The connection to Hey Now could not be made."""
 
-    user_message = "Hey Now cannot be reached right now. Try again in a few minutes."
+    message_key = "heynow.error.unreachable"
 
 
 class HeyNowHTTPError(HeyNowError):
-    """Hey Now answered with an error status."""
+    """Hey Now answered with an error status; `detail` is the body it answered, as sent."""
+
+    message_key = "heynow.error.http"
 
     def __init__(self, status_code: int, detail: str = "") -> None:
-        super().__init__(f"Hey Now answered {status_code}: {detail[:200]}")
+        super().__init__(
+            f"Hey Now answered {status_code}" + (f": {detail[:200]}" if detail else "")
+        )
         self.status_code = status_code
         self.detail = detail
 
@@ -56,52 +68,43 @@ class HeyNowHTTPError(HeyNowError):
 class InvalidCredentials(HeyNowHTTPError):
     """The Hey Now user name or password was refused."""
 
-    user_message = (
-        "Hey Now refused the app's credentials. An admin must check HEYNOW_USER and "
-        "HEYNOW_PASSWORD."
-    )
+    message_key = "heynow.error.credentials"
 
 
 class PermissionDenied(HeyNowHTTPError):
     """403: the platform does not belong to the configured Hey Now user."""
 
-    user_message = "That platform does not belong to this Hey Now account."
+    message_key = "heynow.error.denied"
 
 
 class NotFound(HeyNowHTTPError):
     """404: the client is not in the platform's agenda, or the message is unknown."""
 
-    user_message = "Hey Now does not know it."
+    message_key = "heynow.error.not_found"
 
 
 class BadRequest(HeyNowHTTPError):
     """Any 4xx other than 401/403/404: Hey Now did not accept the request as sent."""
 
-    user_message = "Hey Now did not accept the request."
+    message_key = "heynow.error.bad_request"
 
 
 class ServerError(HeyNowHTTPError):
     """5xx: Hey Now failed on its side."""
 
-    user_message = "Hey Now had an internal error. Try again in a minute."
+    message_key = "heynow.error.server"
 
 
 class ProtocolError(HeyNowError):
     """Hey Now answered, but not as its API does (a redirect, an HTML page, a body of bad shape)."""
 
-    user_message = (
-        "Hey Now answered with something that is not what its API returns (perhaps a maintenance "
-        "page). Try again in a few minutes; tell an admin if it lasts."
-    )
+    message_key = "heynow.error.protocol"
 
 
 class DeliveryUnknown(HeyNowError):
     """A send whose answer was lost or unreadable: it may or may not have reached the client."""
 
-    user_message = (
-        "Hey Now did not confirm the send, so it may or may not have gone out. "
-        "It is recorded as *unknown*; check with the client before sending it again."
-    )
+    message_key = "heynow.error.delivery_unknown"
 
 
 def error_for_status(status_code: int, detail: str) -> HeyNowHTTPError:
