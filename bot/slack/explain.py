@@ -16,9 +16,11 @@ from bot.heynow import (
 )
 from bot.heynow import errors as heynow_errors
 from bot.heynow.channels import platform_of
-from bot.i18n import say
+from bot.i18n import current, say
 from bot.services.permissions import Permissions
 from bot.slack.render import escape
+
+VENDOR_LANGUAGE = "es"  # the language Hey Now's own error texts are in
 
 
 def oops() -> str:
@@ -51,8 +53,27 @@ def explain(
     The advice fits what was asked: `platform_typed` says whether the person named the platform
     (None: not known, as for a send explained after the ack), so that the default platform's
     setting is blamed only when it was used; `validated` whether a send asked Hey Now to check
-    the agenda, so that one sent without the check is not told to send without it.
+    the agenda, so that one sent without the check is not told to send without it. What Hey
+    Now said in its answer, if anything, follows in its words (`vendor_note`).
     """
+    return " ".join(
+        part
+        for part in (
+            _plain_words(error, action, ref, subject, platform_typed, validated),
+            vendor_note(error),
+        )
+        if part
+    )
+
+
+def _plain_words(
+    error: HeyNowError,
+    action: str,
+    ref: PlatformRef | None,
+    subject: str,
+    platform_typed: bool | None,
+    validated: bool,
+) -> str:
     where = escape(ref.label) if ref else say("explain.that_platform")
     who = escape(subject)
     nothing_sent = say("explain.nothing_sent") if action == "send" else ""
@@ -67,6 +88,21 @@ def explain(
         refused = say("explain.not_accepted", status=error.status_code)
         return f"{refused} {nothing_sent}".strip()
     return f"{error.user_message()} {nothing_sent}".strip()
+
+
+def vendor_note(error: HeyNowError) -> str:
+    """Hey Now's own words in its error answer, quoted and escaped, or nothing. They are in
+    Spanish: a Spanish reader reads them as they are; others with what they mean, when they
+    are among the phrases Hey Now documents, else marked as untranslated."""
+    words = error.vendor_words if isinstance(error, HeyNowHTTPError) else None
+    if not words:
+        return ""
+    shown = escape(words)
+    if current().language == VENDOR_LANGUAGE:
+        return say("explain.vendor_said", words=shown)
+    key = heynow_errors.vendor_phrase(words)
+    meaning = say(key) if key else say("explain.vendor_untranslated")
+    return say("explain.vendor_said_glossed", words=shown, meaning=meaning)
 
 
 _DENIED_ADVICE = {  # by platform_typed
@@ -88,11 +124,12 @@ def _not_found(action: str, who: str, where: str, validated: bool) -> str:
     return say("explain.not_found_platform", where=where)
 
 
-def revive(name: str | None, status_code: int | None) -> HeyNowError:
-    """The Hey Now error a sender's note was written for, rebuilt from its stored name."""
+def revive(name: str | None, status_code: int | None, words: str | None = None) -> HeyNowError:
+    """The Hey Now error a sender's note was written for, rebuilt from its stored name (and
+    Hey Now's own words, if it said some: sending.failure_params)."""
     kind = getattr(heynow_errors, name or "", None)
     if isinstance(kind, type) and issubclass(kind, HeyNowHTTPError):
-        return kind(status_code or 0, "")
+        return kind(status_code or 0, words if isinstance(words, str) else "")
     if isinstance(kind, type) and issubclass(kind, HeyNowError):
         return kind()
     return HeyNowError()
@@ -103,7 +140,7 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
     ref = f"#{message.id}"
     who = escape(message.client_name or message.client_id)
     if notice is SenderNotice.REJECTED:
-        error = revive(payload.get("error"), payload.get("status_code"))
+        error = revive(payload.get("error"), payload.get("status_code"), payload.get("words"))
         return explain(
             error,
             action="send",
