@@ -91,7 +91,9 @@ class Runtime:
         try:
             self.heynow.ensure_token()
         except HeyNowError as exc:
-            logger.error("Hey Now check failed: %s", exc.user_message)
+            with speaking(Texts.of(self.settings.language, self.settings.timezone)):
+                said = exc.user_message()  # in the admins' language, HEYNOW_LANGUAGE
+            logger.error("Hey Now check failed: %s", said)
         else:
             logger.info("Hey Now accepts the app's credentials")
 

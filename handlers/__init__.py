@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltContext, Respond
 
-from bot.slack.explain import OOPS
+from bot.i18n import current, speaking
+from bot.slack.explain import oops
 from handlers import actions, commands, views
 from handlers.middleware import SeenRequests, drop_retries, provide
 
@@ -27,13 +28,16 @@ def register_listeners(app: App, services: dict[str, Any]) -> None:
     app.error(on_error)
 
 
-def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> None:
+def on_error(
+    error: Exception, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     """The last resort: log it whole, tell the person in plain words, never show a trace."""
     logger.exception(
         "Unhandled error for a %s request", body.get("type") or "slash command", exc_info=error
     )
     if body.get("response_url"):
         try:
-            respond(text=OOPS, response_type="ephemeral")
+            with speaking(context.get("texts") or current()):  # the reader's, if known yet
+                respond(text=oops(), response_type="ephemeral")
         except Exception:
             logger.exception("Could not tell the user about the error")

@@ -6,11 +6,14 @@ from slack_sdk import WebClient
 
 from bot.domain import OutboxState, Reply
 from bot.domain.owed import reply
+from bot.i18n import Texts
 from bot.local.standin import Fault
 from bot.slack.poster import Poster, PostPolicy
 from tests.conftest import STANDIN_TOKEN, sent_message
 
 TOKEN = STANDIN_TOKEN
+
+ENGLISH = Texts.of("en", "UTC")  # what posts of messages recorded without a locale speak
 
 
 def make_poster(store, slack, owner="p1", timeout=2, give_up_after=60.0, lease=5.0):
@@ -20,7 +23,7 @@ def make_poster(store, slack, owner="p1", timeout=2, give_up_after=60.0, lease=5
     policy = PostPolicy(
         give_up_after=give_up_after, lease_seconds=lease, first_backoff=0.05, max_backoff=0.2
     )
-    return Poster(store, client, owner=owner, policy=policy)
+    return Poster(store, client, owner=owner, policy=policy, fallback=ENGLISH)
 
 
 def drain(poster, until, timeout=5.0):

@@ -17,6 +17,7 @@ from bot.domain import OutboxState, Outcome, PostKind, Reply, SendState, Status
 from bot.domain.owed import Owed, reply
 from bot.domain.tracking import PollPolicy, after_status
 from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowTimeout, PlatformRef
+from bot.i18n import Texts
 from bot.jobs.send_queue import SendQueue
 from bot.local.standin import Fault
 from bot.services.sending import Sending
@@ -28,6 +29,8 @@ from tests.test_poll_cost import idle_cycle_steps
 
 TOKEN = STANDIN_TOKEN
 
+ENGLISH = Texts.of("en", "UTC")  # what posts of messages recorded without a locale speak
+
 
 def poster_for(store, slack, clock, *, give_up=60.0, timeout=2.0, owner="p1", lease=5.0):
     client = WebClient(
@@ -36,7 +39,9 @@ def poster_for(store, slack, clock, *, give_up=60.0, timeout=2.0, owner="p1", le
     policy = PostPolicy(
         give_up_after=give_up, lease_seconds=lease, first_backoff=0.05, max_backoff=0.2
     )
-    return Poster(store, client, owner=owner, clock=clock, jitter=lambda: 0.0, policy=policy)
+    return Poster(
+        store, client, owner=owner, clock=clock, jitter=lambda: 0.0, policy=policy, fallback=ENGLISH
+    )
 
 
 def top_level(slack, channel="C1"):

@@ -9,6 +9,9 @@ from typing import Protocol
 
 import phonenumbers
 
+from bot.i18n import say
+from bot.mrkdwn import escape
+
 
 class Channel(IntEnum):
     """The `channelId` path parameter (vendor document, sections 6 and 7)."""
@@ -44,10 +47,7 @@ class Channel(IntEnum):
             return cls(int(key))
         if key in _ALIASES:
             return _ALIASES[key]
-        raise ValueError(
-            f"`{word}` is not a Hey Now channel: use 1 (WhatsApp), 2 (Messenger), "
-            "3 (Twitter) or 4 (WebChat), or their names"
-        )
+        raise ValueError(say("channels.not_a_channel", word=escape(word)))
 
 
 _LABELS = {
@@ -88,15 +88,10 @@ class PlatformRef:
     def parse(cls, text: str) -> PlatformRef:
         channel_word, sep, platform_id = text.strip().partition(":")
         if not sep or not platform_id:
-            raise ValueError(
-                f"`{text}` is not CHANNEL:PLATFORM (for example `1:59899000001` "
-                "or `whatsapp:59899000001`)"
-            )
+            raise ValueError(say("channels.not_a_platform_ref", text=escape(text)))
         channel = Channel.parse(channel_word)
         if not _PLAIN_ID.match(platform_id):
-            raise ValueError(
-                f"`{platform_id}` is not a platform id: use letters a-z and digits 0-9 only"
-            )
+            raise ValueError(say("channels.not_a_platform_id", platform_id=escape(platform_id)))
         return cls(channel, platform_id)
 
     def __str__(self) -> str:
@@ -133,8 +128,7 @@ def normalise_client_id(channel: Channel, typed: str, region: str) -> str:
         return _normalise_phone(typed, region)
     if not _PLAIN_ID.match(typed):
         raise ValueError(
-            f"`{typed}` is not a {channel.label} id: use the client's id as Hey Now shows it "
-            "(letters a-z and digits 0-9, no spaces)"
+            say("channels.not_a_client_id", typed=escape(typed), channel=channel.label)
         )
     return typed
 
@@ -162,7 +156,4 @@ def _normalise_phone(typed: str, region: str) -> str:
     number = phone_number(typed, region)
     if number is not None:
         return number
-    raise ValueError(
-        f"`{typed}` is not a valid phone number: write it with its country code "
-        f"(`+598 91 000 001`) or as a local {region} number (`091 000 001`)"
-    )
+    raise ValueError(say("channels.not_a_phone", typed=escape(typed), region=escape(region)))

@@ -136,7 +136,9 @@ class HeyNowClient:
             "POST", "login", json={"name": self._user, "password": self._password}
         )
         if response.status_code == 401:
-            raise InvalidCredentials(401, "login refused")
+            raise InvalidCredentials(401)
+        if response.status_code >= 400:  # a login answer's body is never kept: it is not shown
+            raise error_for_status(response.status_code, "")
         self._raise_for_status(response)
         token = parsing.parse_token(response.content)
         expires_at = self._clock() + TOKEN_LIFETIME_SECONDS - TOKEN_RENEW_MARGIN_SECONDS

@@ -13,6 +13,8 @@ from itertools import takewhile
 from bot.config import AllowedPlatform
 from bot.heynow import PlatformRef
 from bot.heynow.channels import Channel, normalise_client_id, phone_number
+from bot.i18n import current, say
+from bot.mrkdwn import escape
 
 _NUMBER_PART = re.compile(r"^[\d+().\-]+$")  # a word that may be part of a typed phone number
 NUMBER_WORDS_MAX = 16  # an E.164 number has at most 15 digits, and a `+`
@@ -69,18 +71,13 @@ class Inputs:
             except ValueError as exc:
                 raise InputError(str(exc), "platform") from None
             if self.platforms and ref not in {p.ref for p in self.platforms}:
-                known = ", ".join(f"`{p.ref}` ({p.label})" for p in self.platforms)
+                known = ", ".join(f"`{p.ref}` ({escape(p.label)})" for p in self.platforms)
                 raise InputError(
-                    f"`{ref}` is not one of this workspace's platforms. Use one of: {known}.",
-                    "platform",
+                    say("input.not_our_platform", ref=escape(ref), known=known), "platform"
                 )
             return ref
         if self.default_platform is None:
-            raise InputError(
-                "No default platform is configured: name one as CHANNEL:PLATFORM "
-                "(for example `1:59899000001`), or ask an admin to set HEYNOW_DEFAULT_PLATFORM.",
-                "platform",
-            )
+            raise InputError(say("input.no_default_platform"), "platform")
         return self.default_platform
 
     def client_id(self, ref: PlatformRef, typed: str) -> str:
@@ -123,25 +120,22 @@ class Inputs:
         """Check everything that can be checked before Hey Now is asked."""
         ref = self.platform(platform)
         if not ref.channel.sends_single_messages:
-            raise InputError(
-                f"{ref.channel.label} does not take single messages in Hey Now's API (only WhatsApp, "
-                "Messenger and Twitter do). Choose another platform.",
-                "platform",
-            )
+            raise InputError(say("input.no_single_messages", channel=ref.channel.label), "platform")
         if not client.strip():
-            raise InputError("Say who to send to: `/heynow send CLIENT TEXT`.", "client")
+            raise InputError(say("input.no_client"), "client")
         client_id = self.client_id(ref, client)
         text = text.strip()
         if not text:
-            raise InputError(
-                "The message is empty: write the text after the client, e.g. `/heynow send 091000001 Hello!`",
-                "text",
-            )
+            raise InputError(say("input.empty_text"), "text")
         limit = ref.channel.text_limit
         if len(text) > limit:
             raise InputError(
-                f"The message has {len(text)} characters; {ref.channel.label} takes at most {limit}. "
-                "Shorten it or split it in two.",
+                say(
+                    "input.too_long",
+                    length=current().number(len(text)),
+                    channel=ref.channel.label,
+                    limit=current().number(limit),
+                ),
                 "text",
             )
         return SendRequest(

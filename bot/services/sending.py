@@ -39,7 +39,11 @@ class SendResult:
 
 def failure_params(error: HeyNowError) -> dict[str, object]:
     """What the sender's note needs to explain a Hey Now failure in plain words later."""
-    return {"error": type(error).__name__, "status_code": getattr(error, "status_code", None)}
+    return {
+        "error": type(error).__name__,
+        "status_code": getattr(error, "status_code", None),
+        "words": getattr(error, "vendor_words", None),  # Hey Now's own, shown in its words
+    }
 
 
 class Sending:

@@ -73,7 +73,7 @@ class SimulatorApp:
         if fault:
             time.sleep(float(fault.get("delay", 0)))
             if fault.get("status"):
-                return fault["status"], {"error": "fault injected"}
+                return fault["status"], {"error": "Falla simulada"}
         for route_method, pattern, name in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:

@@ -16,22 +16,27 @@ from bot.heynow import (
 )
 from bot.heynow import errors as heynow_errors
 from bot.heynow.channels import platform_of
+from bot.i18n import current, say
 from bot.services.permissions import Permissions
 from bot.slack.render import escape
 
-OOPS = (
-    "Something went wrong on our side and the request was not completed. Try again; if it "
-    "keeps happening, tell an admin (the details are in the app's log)."
-)
-STORAGE_DOWN = (
-    "The app cannot record requests right now (its database is failing), so nothing was "
-    "sent. Try again in a few minutes, and tell an admin."
-)
-FORM_UNAVAILABLE = (
-    "Slack would not open the form just now. Try again, or type the message directly: "
-    "`/heynow send CLIENT TEXT`."
-)
-OUT_OF_DATE = "This button is out of date. Run the command again to get a fresh one."
+VENDOR_LANGUAGE = "es"  # the language Hey Now's own error texts are in
+
+
+def oops() -> str:
+    return say("explain.oops")
+
+
+def storage_down() -> str:
+    return say("explain.storage_down")
+
+
+def form_unavailable() -> str:
+    return say("explain.form_unavailable")
+
+
+def out_of_date() -> str:
+    return say("explain.out_of_date")
 
 
 def explain(
@@ -48,67 +53,83 @@ def explain(
     The advice fits what was asked: `platform_typed` says whether the person named the platform
     (None: not known, as for a send explained after the ack), so that the default platform's
     setting is blamed only when it was used; `validated` whether a send asked Hey Now to check
-    the agenda, so that one sent without the check is not told to send without it.
+    the agenda, so that one sent without the check is not told to send without it. What Hey
+    Now said in its answer, if anything, follows in its words (`vendor_note`).
     """
-    where = escape(ref.label) if ref else "that platform"
+    return " ".join(
+        part
+        for part in (
+            _plain_words(error, action, ref, subject, platform_typed, validated),
+            vendor_note(error),
+        )
+        if part
+    )
+
+
+def _plain_words(
+    error: HeyNowError,
+    action: str,
+    ref: PlatformRef | None,
+    subject: str,
+    platform_typed: bool | None,
+    validated: bool,
+) -> str:
+    where = escape(ref.label) if ref else say("explain.that_platform")
     who = escape(subject)
-    sending = action == "send"
+    nothing_sent = say("explain.nothing_sent") if action == "send" else ""
     if isinstance(error, NotFound):
         return _not_found(action, who, where, validated)
     if isinstance(error, PermissionDenied):
-        return (
-            f"{where} does not belong to this app's Hey Now account. "
-            + _DENIED_ADVICE[platform_typed]
-        )
+        denied = say("explain.denied", where=where[:1].upper() + where[1:])
+        return f"{denied} {say(_DENIED_ADVICE[platform_typed])}"
     if isinstance(error, DeliveryUnknown):
-        return error.user_message
-    nothing_sent = " Nothing was sent." if sending else ""
+        return error.user_message()
     if isinstance(error, HeyNowHTTPError) and error.status_code < 500 and error.status_code != 401:
-        return (
-            f"Hey Now did not accept the request (it answered {error.status_code}).{nothing_sent}"
-        )
-    return error.user_message + nothing_sent
+        refused = say("explain.not_accepted", status=error.status_code)
+        return f"{refused} {nothing_sent}".strip()
+    return f"{error.user_message()} {nothing_sent}".strip()
 
 
-_DENIED_ADVICE = {
-    True: "Use one of the account's platforms (an admin knows which).",
-    False: (
-        "It is the app's default platform: name one of the account's platforms as "
-        "CHANNEL:PLATFORM (an admin knows which), and ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
-    ),
-    None: (
-        "Use one of the account's platforms (an admin knows which). If it is the app's default "
-        "platform, ask an admin to fix HEYNOW_DEFAULT_PLATFORM."
-    ),
+def vendor_note(error: HeyNowError) -> str:
+    """Hey Now's own words in its error answer, quoted and escaped, or nothing. They are in
+    Spanish: a Spanish reader reads them as they are; others with what they mean, when they
+    are among the phrases Hey Now documents, else marked as untranslated."""
+    words = error.vendor_words if isinstance(error, HeyNowHTTPError) else None
+    if not words:
+        return ""
+    shown = escape(words)
+    if current().language == VENDOR_LANGUAGE:
+        return say("explain.vendor_said", words=shown)
+    key = heynow_errors.vendor_phrase(words)
+    meaning = say(key) if key else say("explain.vendor_untranslated")
+    return say("explain.vendor_said_glossed", words=shown, meaning=meaning)
+
+
+_DENIED_ADVICE = {  # by platform_typed
+    True: "explain.denied_advice_typed",
+    False: "explain.denied_advice_default",
+    None: "explain.denied_advice_unknown",
 }
 
 
 def _not_found(action: str, who: str, where: str, validated: bool) -> str:
     if action == "send" and not validated:
-        return (
-            f"Not sent: {who} is not in the agenda of {where} (they never wrote to it), and that "
-            "platform does not write to clients outside it, even without the agenda check "
-            "(`--no-validate`). Check the number with `/heynow contact`, or send from another "
-            "platform."
-        )
+        return say("explain.not_found_send_unvalidated", who=who, where=where)
     if action == "send":
-        return (
-            f"Not sent: {who} is not in the agenda of {where} (they never wrote to it). "
-            "Check the number with `/heynow contact`; if the platform may write to new clients, "
-            "send again with `--no-validate`."
-        )
+        return say("explain.not_found_send", who=who, where=where)
     if action == "status":
-        return f"Hey Now knows no message `{who}` on {where}. Check the id, or the platform it was sent from."
+        return say("explain.not_found_status", who=who, where=where)
     if action == "contact":
-        return f"{who} is not in the agenda of {where}: they never wrote to it. `/heynow agenda` lists who did."
-    return f"Hey Now knows no platform {where}."
+        return say("explain.not_found_contact", who=who, where=where)
+    return say("explain.not_found_platform", where=where)
 
 
-def revive(name: str | None, status_code: int | None) -> HeyNowError:
-    """The Hey Now error a sender's note was written for, rebuilt from its stored name."""
+def revive(name: str | None, status_code: int | None, words: str | None = None) -> HeyNowError:
+    """The Hey Now error a sender's note was written for, rebuilt from its stored name (and
+    Hey Now's own words, if it said some: sending.failure_params)."""
     kind = getattr(heynow_errors, name or "", None)
     if isinstance(kind, type) and issubclass(kind, HeyNowHTTPError):
-        return kind(status_code or 0, "")
+        return kind(status_code or 0, words if isinstance(words, str) else "")
     if isinstance(kind, type) and issubclass(kind, HeyNowError):
         return kind()
     return HeyNowError()
@@ -119,7 +140,7 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
     ref = f"#{message.id}"
     who = escape(message.client_name or message.client_id)
     if notice is SenderNotice.REJECTED:
-        error = revive(payload.get("error"), payload.get("status_code"))
+        error = revive(payload.get("error"), payload.get("status_code"), payload.get("words"))
         return explain(
             error,
             action="send",
@@ -128,54 +149,28 @@ def sender_note(notice: SenderNotice, message: Message, payload: dict[str, Any])
             validated=bool(message.validate),
         )
     if notice is SenderNotice.UNKNOWN:
-        return f"{DeliveryUnknown.user_message} ({ref} to {who})"
+        unknown = DeliveryUnknown().user_message()
+        return say("explain.note_unknown", unknown=unknown, ref=ref, who=who)
     if notice is SenderNotice.INTERRUPTED:
-        return (
-            f"The app lost track of your message {ref} to {who} while Hey Now was answering (it "
-            "stopped, or could not record the answer), so it may or may not have gone out. It is "
-            "recorded as *unknown*; check with the client before sending it again."
-        )
+        return say("explain.note_interrupted", ref=ref, who=who)
     if notice is SenderNotice.EXPIRED:
-        return (
-            f"Your message {ref} to {who} was *not sent*: the app stopped before it could send "
-            "it, and it is too old to send now. Send it again if it is still needed."
-        )
+        return say("explain.note_expired", ref=ref, who=who)
     if notice is SenderNotice.LATE_SENT:
-        return (
-            f"Correction: your message {ref} to {who} *did reach Hey Now*; its answer came late. "
-            "Do not send it again: its delivery is followed as usual."
-        )
+        return say("explain.note_late_sent", ref=ref, who=who)
     if notice is SenderNotice.POSTED_ELSEWHERE:
-        return (
-            f"Sent ({ref}). I cannot post in this channel, so I follow the delivery in our direct "
-            "messages. Invite me here (`/invite @Hey Now`) to follow messages in the channel."
-        )
-    return (
-        f"Sent ({ref}) to {who}, but I could not post it in <#{message.slack_channel}> to follow "
-        f"its delivery (Slack kept failing). `/heynow status {ref}` shows where it is."
-    )
+        return say("explain.note_posted_elsewhere", ref=ref)
+    channel = f"<#{message.slack_channel}>"
+    return say("explain.note_not_posted", ref=ref, who=who, channel=channel)
 
 
 def unrecorded_note(message: Message, state: str, hey_id: str | None) -> str:
     """The database failed after Hey Now answered: say what really happened."""
     who = escape(message.client_name or message.client_id)
     if hey_id:
-        return (
-            f"Your message to {who} *reached Hey Now* (idMessageHey `{escape(hey_id)}`), but the "
-            "app could not record it just now (its database is failing). Do not send it again. "
-            "If the database recovers within a minute, its channel post and delivery updates "
-            "follow as usual; otherwise tell an admin."
-        )
+        return say("explain.unrecorded_reached", who=who, hey_id=escape(hey_id))
     if state == "unknown":
-        return (
-            f"Hey Now did not confirm your message to {who}, so it may or may not have gone out, "
-            "and the app could not record it (its database is failing). Check with the client "
-            "before sending it again, and tell an admin."
-        )
-    return (
-        f"Your message to {who} was *not sent* (Hey Now refused it), and the app could not record "
-        "that (its database is failing). Tell an admin."
-    )
+        return say("explain.unrecorded_unknown", who=who)
+    return say("explain.unrecorded_refused", who=who)
 
 
 def not_a_sender(permissions: Permissions) -> str:
@@ -183,7 +178,4 @@ def not_a_sender(permissions: Permissions) -> str:
     who = ", ".join(
         f"<!subteam^{s}>" if s.startswith("S") else f"<@{s}>" for s in permissions.senders
     )
-    return (
-        f"Only {who} may send messages through Hey Now here. You can still use "
-        "`/heynow contact`, `/heynow agenda` and `/heynow help`; ask one of them to send it."
-    )
+    return say("explain.not_a_sender", who=who)

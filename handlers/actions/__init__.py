@@ -19,7 +19,7 @@ from bot.i18n import speaking
 from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
-from bot.slack.explain import OUT_OF_DATE, explain, not_a_sender
+from bot.slack.explain import explain, not_a_sender, out_of_date
 from handlers.commands import may_send, open_form
 
 logger = logging.getLogger(__name__)
@@ -56,13 +56,13 @@ def show_agenda_page(lookups: Lookups, action: dict[str, Any], respond: Respond)
     state = agenda_state(action.get("value"))
     if state is None:
         logger.warning("An agenda button came back with a value the app never wrote")
-        body = render.error(OUT_OF_DATE)
+        body = render.error(out_of_date())
     else:
         try:
             body = render.agenda_page(lookups.agenda(*state))
         except InputError:
             logger.warning("An agenda button named a platform that cannot be used")
-            body = render.error(OUT_OF_DATE)
+            body = render.error(out_of_date())
         except HeyNowError as exc:
             body = render.error(explain(exc, action="agenda"))
     respond(replace_original=True, text=render.plain(body), blocks=body)

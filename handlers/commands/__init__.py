@@ -20,7 +20,7 @@ from bot.services.lookups import Lookups
 from bot.services.permissions import Permissions
 from bot.services.sending import Sending
 from bot.slack import render
-from bot.slack.explain import FORM_UNAVAILABLE, OOPS, STORAGE_DOWN, explain, not_a_sender
+from bot.slack.explain import explain, form_unavailable, not_a_sender, oops, storage_down
 from bot.slack.forms import help_blocks, send_form
 from handlers.commands import grammar
 from storage import StorageUnavailable
@@ -83,9 +83,8 @@ def open_form(
         )
     except SlackApiError as exc:
         logger.warning("views.open failed: %s", exc.response.get("error"))
-        respond(
-            text=FORM_UNAVAILABLE, blocks=render.error(FORM_UNAVAILABLE), response_type="ephemeral"
-        )
+        said = form_unavailable()
+        respond(text=said, blocks=render.error(said), response_type="ephemeral")
 
 
 def origin_of(command: dict[str, Any]) -> SlackOrigin:
@@ -117,7 +116,7 @@ def send(parsed: grammar.Send, ack: Ack, command: dict[str, Any], context: BoltC
         ack(text=str(exc), blocks=render.error(str(exc)))
         return
     except StorageUnavailable:
-        ack(text=STORAGE_DOWN, blocks=render.error(STORAGE_DOWN))
+        ack(text=storage_down(), blocks=render.error(storage_down()))
         return
     to, through = render.escape(request.client_id), render.escape(request.ref.label)
     ack(text=say("answer.sending", client=to, platform=through))
@@ -156,7 +155,7 @@ def look_up(
         )
     except Exception:
         logger.exception("/heynow %s failed", action)
-        body = render.error(OOPS)
+        body = render.error(oops())
     respond(text=render.plain(body), blocks=body, response_type="ephemeral")
 
 

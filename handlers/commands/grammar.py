@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.heynow.channels import Channel
+from bot.i18n import say
+from bot.mrkdwn import escape
 
 # The words of each sub-command and option, English then Spanish (as typed, in lower case).
 SUBCOMMANDS = {
@@ -47,7 +49,8 @@ def one_word(platform: str | None, words: Sequence[str]) -> int:
 
 
 class CommandError(ValueError):
-    """The sentence does not fit the grammar; the message says the right form."""
+    """The sentence does not fit the grammar; the message says the right form, in the
+    language being spoken, with what was typed escaped."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,11 @@ def parse(text: str, client_words: ClientWords = one_word) -> Command:
     name = "help" if word is None else SUBCOMMANDS.get(word.lower())
     if name is None:
         hint = _did_you_mean(word or "", SUBCOMMANDS, "`/heynow {}`")
-        raise CommandError(f"`{word}` is not a /heynow command.{hint} `/heynow help` lists them.")
+        raise CommandError(
+            _sentences(
+                say("command.unknown", word=escape(word)), hint, say("command.help_lists_them")
+            )
+        )
     if name == "help":
         return Help()
     if name == "send":
@@ -116,9 +123,14 @@ def parse(text: str, client_words: ClientWords = one_word) -> Command:
 
 
 def _did_you_mean(word: str, words: Iterable[str], form: str) -> str:
-    """` Did you mean ...?` with the closest of `words` in either language, or nothing."""
+    """`Did you mean ...?` with the closest of `words` in either language (a Spanish reader
+    who typed `sned` meant `send`), or nothing."""
     close = difflib.get_close_matches(word.lower(), list(words), n=1)
-    return f" Did you mean {form.format(close[0])}?" if close else ""
+    return say("command.did_you_mean", suggestion=form.format(close[0])) if close else ""
+
+
+def _sentences(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
 
 
 def _next(text: str) -> tuple[str | None, str]:
@@ -160,9 +172,7 @@ def _parse_send(rest: str, client_words: ClientWords) -> Command:
             break
         at += 1
     if at == len(words):
-        raise CommandError(
-            "Say who to send to and what: `/heynow send [CHANNEL:PLATFORM] CLIENT TEXT`."
-        )
+        raise CommandError(say("command.send_needs_client"))
     end = at
     while end < len(words) and not _is_option(words[end][0]):
         end += 1
@@ -175,7 +185,7 @@ def _parse_send(rest: str, client_words: ClientWords) -> Command:
         after += 1
     text = rest[words[after - 1][1] :].strip()
     if not text:
-        raise CommandError(f"The message to {client} is empty: `/heynow send {client} Hello!`")
+        raise CommandError(say("command.send_empty_text", client=escape(client)))
     return Send(platform=platform, client=client, text=text, validate="no-validate" not in options)
 
 
@@ -189,8 +199,9 @@ def _option(word: str) -> str:
     if name is None:
         hint = _did_you_mean(word, OPTIONS, "`{}`")
         raise CommandError(
-            f"`{word}` is not an option of send.{hint} The only one is `--no-validate` "
-            "(`--sin-validar` in Spanish): send even if the client is not in the agenda."
+            _sentences(
+                say("command.unknown_option", word=escape(word)), hint, say("command.only_option")
+            )
         )
     return name
 
@@ -208,15 +219,13 @@ def _parse_status(rest: str) -> Command:
     if not words and platform is None:
         return History()
     if len(words) != 1:
-        raise CommandError(
-            "Use `/heynow status ID`, `/heynow status CHANNEL:PLATFORM ID`, or `/heynow status`."
-        )
+        raise CommandError(say("command.status_usage"))
     return Status(platform=platform, message_id=words[0])
 
 
 def _parse_history(rest: str) -> Command:
     if rest.strip():
-        raise CommandError("`/heynow history` takes nothing after it.")
+        raise CommandError(say("command.history_takes_nothing"))
     return History()
 
 
@@ -224,9 +233,7 @@ def _parse_contact(rest: str) -> Command:
     platform, rest = _optional_platform(rest)
     words = rest.split()
     if not words:
-        raise CommandError(
-            "Use `/heynow contact [CHANNEL:PLATFORM] CLIENT`, e.g. `/heynow contact 091000001`."
-        )
+        raise CommandError(say("command.contact_usage"))
     return ContactLookup(platform=platform, client=" ".join(words))  # `091 000 001` is one
 
 

@@ -114,7 +114,7 @@ def test_an_expired_token_is_renewed_transparently(person, slack, sim):
         ("send 12345 hi", "is not a valid phone number"),
         ("send 091000001", "is empty"),
         ("send 4:webchat-demo visitor-1 hi", "WebChat does not take single messages"),
-        ("send 2:104857600123456 2458811223344557 " + "x" * 2001, "Messenger takes at most 2000"),
+        ("send 2:104857600123456 2458811223344557 " + "x" * 2001, "Messenger takes at most 2,000"),
         ("sned 091000001 hi", "Did you mean `/heynow send`"),
         ("send 9:123 091000001 hi", "is not a valid phone number"),
         ("status a b c", "/heynow status ID"),

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.slack.explain import OUT_OF_DATE
+from bot.slack.explain import out_of_date
 from tests.e2e.harness import app_says
 from tests.listeners.harness import TWITTER, wait_for
 
@@ -41,7 +41,7 @@ def test_a_forged_page_button_is_out_of_date(slack, sim, caplog, value):
     assert ack.status == 200 and ack.body == ""
     answer = slack.response(ack.ref)
     assert answer["replace_original"] is True
-    assert answer["text"] == answer["blocks"][0]["text"]["text"] == f":warning: {OUT_OF_DATE}"
+    assert answer["text"] == answer["blocks"][0]["text"]["text"] == f":warning: {out_of_date()}"
     warned = [r for r in caplog.records if r.getMessage() == NEVER_WRITTEN]
     assert [r.levelno for r in warned] == [logging.WARNING]
     no_traceback(caplog)
@@ -52,7 +52,7 @@ def test_a_page_button_naming_an_unusable_platform_is_out_of_date(slack, caplog)
     value = json.dumps({"ref": "9:nowhere", "query": "", "page": 2})
     ack = slack.click({**PAGE_BUTTON, "value": value}, block_id="agenda_pages")
     answer = slack.response(ack.ref)
-    assert answer["blocks"][0]["text"]["text"] == f":warning: {OUT_OF_DATE}"
+    assert answer["blocks"][0]["text"]["text"] == f":warning: {out_of_date()}"
     warned = [r for r in caplog.records if "named a platform that cannot be used" in r.getMessage()]
     assert [r.levelno for r in warned] == [logging.WARNING]
     no_traceback(caplog)

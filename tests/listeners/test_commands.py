@@ -51,7 +51,7 @@ def test_a_word_like_no_command_gets_no_guess(slack):
         ("send 4:webchat-demo visitor-1 hi", "WebChat does not take single messages"),
         (
             "send 2:104857600123456 2458811223344557 " + "x" * 2001,
-            "The message has 2001 characters; Messenger takes at most 2000",
+            "The message has 2,001 characters; Messenger takes at most 2,000",
         ),
         ("status a b c", "Use `/heynow status ID`"),
         ("history now", "`/heynow history` takes nothing after it."),

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.local.standin import Fault
-from bot.slack.explain import FORM_UNAVAILABLE, OOPS
+from bot.slack.explain import form_unavailable, oops
 from tests.listeners.harness import wait_for
 
 
@@ -42,7 +42,7 @@ def test_a_form_slack_will_not_open_is_told_in_plain_words(slack, standin, caplo
     ack = slack.command("send")
     assert ack.status == 200 and ack.body == ""
     said = slack.response(ack.ref)
-    assert said["text"] == FORM_UNAVAILABLE and said["response_type"] == "ephemeral"
+    assert said["text"] == form_unavailable() and said["response_type"] == "ephemeral"
     warned = [r for r in caplog.records if r.getMessage().startswith("views.open failed")]
     assert warned and warned[0].exc_info is None
 
@@ -52,7 +52,7 @@ def test_the_helps_button_when_slack_will_not_open_the_form(slack, standin):
     standin.inject(FAILING_VIEWS_OPEN)
     ack = slack.click(button, block_id="help")
     assert ack.status == 200
-    assert slack.response(ack.ref)["text"] == FORM_UNAVAILABLE
+    assert slack.response(ack.ref)["text"] == form_unavailable()
 
 
 def test_an_unexpected_error_is_told_in_plain_words_and_logged(slack, monkeypatch, caplog):
@@ -61,7 +61,7 @@ def test_an_unexpected_error_is_told_in_plain_words_and_logged(slack, monkeypatc
 
     monkeypatch.setattr("handlers.commands.grammar.parse", broken)
     ack = slack.command("help")
-    assert slack.response(ack.ref) == {"text": OOPS, "response_type": "ephemeral"}
+    assert slack.response(ack.ref) == {"text": oops(), "response_type": "ephemeral"}
     logged = wait_for(
         lambda: [r for r in caplog.records if r.getMessage().startswith("Unhandled error")]
     )

@@ -6,7 +6,7 @@ import json
 
 from bot.domain.records import Message
 from bot.heynow import PlatformRef
-from bot.slack.explain import OOPS
+from bot.slack.explain import oops
 from tests.e2e.harness import APP_TEXTS, EVIL_CLIENT, app_says
 from tests.listeners.harness import OTHER_TEAM, TWITTER, wait_for
 
@@ -120,7 +120,7 @@ def test_a_failing_look_up_is_answered_in_plain_words(slack, monkeypatch, caplog
         raise RuntimeError("a bug in history")
 
     monkeypatch.setattr(Lookups, "history", broken)
-    assert OOPS in slack.answer("history")
+    assert oops() in slack.answer("history")
     failed = [r for r in caplog.records if r.getMessage() == "/heynow history failed"]
     assert failed and failed[0].exc_info
 

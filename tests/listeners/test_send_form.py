@@ -44,7 +44,7 @@ def test_a_good_form_is_recorded_before_the_ack_and_posted(slack, form, db, sim,
         (
             form_values("2458811223344557", "x" * 2001, platform="2:104857600123456"),
             "text",
-            "Messenger takes at most 2000",
+            "Messenger takes at most 2,000",
         ),
     ],
 )

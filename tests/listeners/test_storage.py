@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import Texts
-from bot.slack.explain import OOPS, STORAGE_DOWN
+from bot.slack.explain import oops, storage_down
 from tests.listeners.harness import form_values, health, wait_for
 
 LONG = "x" * 4000  # a send that needs a new database page (WhatsApp takes 4096 characters)
@@ -67,7 +67,7 @@ def full_disk(runtime, db) -> None:
 def test_a_send_the_database_refuses_says_nothing_was_sent(slack, full_at_intake, db, sim, caplog):
     ack = slack.command("send 091000001 is anyone recording this?")
     assert ack.status == 200
-    assert ack.json["text"] == STORAGE_DOWN
+    assert ack.json["text"] == storage_down()
     assert "nothing was sent" in ack.text
     assert full_at_intake.refused == 1
     assert db.messages() == [] and sim.sends() == []
@@ -93,9 +93,9 @@ def test_a_send_on_a_full_disk_says_nothing_was_sent(slack, full_disk, db, sim, 
     ack = slack.command("send 091000001 " + LONG)
     told = [r["text"] for r in slack.responses(ack.ref)]
     raised = [str(r.exc_info[1]) for r in caplog.records if r.exc_info]
-    assert (ack.status, ack.text, told) == (200, f":warning: {STORAGE_DOWN}", []), (
+    assert (ack.status, ack.text, told) == (200, f":warning: {storage_down()}", []), (
         f"the full disk was not recognised: HTTP {ack.status}, "
-        f"told {'OOPS' if told == [OOPS] else told or ack.text!r}, the app raised {raised}"
+        f"told {'OOPS' if told == [oops()] else told or ack.text!r}, the app raised {raised}"
     )
     assert db.messages() == [] and sim.sends() == []
 
@@ -106,7 +106,7 @@ def test_healthz_is_503_while_sends_cannot_be_recorded(slack, runtime, db, full_
     wait_for(lambda: db.rows("SELECT * FROM tokens"))  # the start-up login is written first
     assert health(runtime)[0] == "200 OK"
     ack = slack.command("send 091000001 is anyone recording this?")
-    assert ack.json["text"] == STORAGE_DOWN
+    assert ack.json["text"] == storage_down()
     seen = full_at_intake.commits
     wait_for(lambda: full_at_intake.commits > seen)  # the app's next write has committed
 
@@ -117,4 +117,4 @@ def test_healthz_is_503_while_sends_cannot_be_recorded(slack, runtime, db, full_
         True,
     ), f"/healthz forgot the failing database after a write that changed nothing: {report}"
     again = slack.command("send 091000001 still nobody?")
-    assert again.json["text"] == STORAGE_DOWN
+    assert again.json["text"] == storage_down()
