@@ -290,7 +290,8 @@ def shown_text(message: Message, blocks: list[dict[str, Any]]) -> tuple[str, lis
     # Put the parts back together: each one goes on where the last stopped, or on the next line.
     at, boundaries = 0, []
     for part in parts:
-        if at and whole.startswith("\n" + part, at):
+        # After an earlier part (even an empty first line), the text may go on at a new line.
+        if boundaries and whole.startswith("\n" + part, at):
             at += 1
         assert whole.startswith(part, at), f"block {len(boundaries)} does not go on at {at}"
         boundaries.append(at)
@@ -510,3 +511,11 @@ def test_send_form(default, channel):
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert inputs["platform"].get("initial_value") == (str(default) if default else None)
     assert inputs["text"]["max_length"] <= 3000
+
+
+def test_an_empty_first_line_then_a_line_in_the_next_section_is_quoted_whole():
+    """Found by hypothesis: a head so long that only the empty first line fits under it."""
+    message = replace(MESSAGE, client_name="n" * 2_925, text="\n0", validate=1)
+    _, blocks = render.tracking_message(message)
+    shown, _, left_out = shown_text(message, blocks)
+    assert left_out == 0 and shown == "\n0"
