@@ -105,21 +105,18 @@ class Console:
         """Print a line from the app itself (a log record), not from Slack."""
         self._emit(text)
 
-    @staticmethod
-    def render(call: SlackCall) -> str | None:
+    def render(self, call: SlackCall) -> str | None:
         body = call.body
         if call.method == "response_url":
-            prefix = "(only you can see this)"
+            prefix = self.texts("console.only_you")
         elif call.method == "chat.postMessage" and body.get("thread_ts"):
-            prefix = "  ↳ in the thread:"
+            prefix = "  " + self.texts("console.in_thread")
         elif call.method == "chat.postMessage":
             prefix = f"#{body.get('channel')} Hey Now:"
         elif call.method == "chat.update":
-            prefix = "  (the message is updated)"
+            prefix = "  " + self.texts("console.updated")
         elif call.method == "views.open":
-            return (
-                "[A form opened. The terminal cannot show forms: type `/heynow send CLIENT TEXT`.]"
-            )
+            return self.texts("console.form")
         else:
             return None
         return f"{prefix}\n{_indent(as_text(body))}"

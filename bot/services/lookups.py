@@ -10,6 +10,7 @@ from bot.domain import SendState, Status
 from bot.domain.records import Message
 from bot.heynow import Contact, HeyNowClient, NotFound, PlatformRef
 from bot.heynow.channels import platform_of
+from bot.i18n import say
 from bot.services.contacts import Contacts
 from bot.services.inputs import InputError, Inputs
 from bot.services.permissions import Permissions
@@ -63,10 +64,7 @@ class Lookups:
         and to others only when it was posted in a public channel."""
         ours = self._find_ours(team_id, typed_id.strip())
         if ours is not None and platform is None and not self.permissions.may_see(ours, user_id):
-            raise InputError(
-                f"Message #{ours.id} was sent by someone else in a private conversation, so only "
-                "its sender can see it."
-            )
+            raise InputError(say("lookup.not_yours", id=ours.id))
         if ours is not None and platform is None:
             ref = platform_of(ours)
             if ours.id_message_hey is None:
@@ -84,9 +82,7 @@ class Lookups:
             )
             return StatusAnswer(status, ref, ours.id_message_hey, after or ours)
         if typed_id.lstrip("#").isdigit() and platform is None:
-            raise InputError(
-                f"There is no message #{typed_id.lstrip('#')} of this app. `/heynow status` lists yours."
-            )
+            raise InputError(say("lookup.no_such_message", id=typed_id.lstrip("#")))
         ref = self.inputs.platform(platform)
         status = Status.of(self.heynow.message_status(ref, typed_id))
         return StatusAnswer(status, ref, typed_id, None)

@@ -3,7 +3,10 @@ HEYNOW_LANGUAGE when Slack does not say or does not answer; a send keeps its sen
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Runtime
+from bot.i18n import Texts
 from bot.local.standin import Fault, SlackStandIn
 from tests.listeners.harness import Database, Slack, form_values, wait_for
 
@@ -81,3 +84,60 @@ def test_posts_about_a_send_wait_for_nothing_from_users_info(slack, standin):
     slack.command("enviar 091000001 Hola")
     wait_for(slack.posts)
     assert len(standin.of("users.info")) == 1
+
+
+ES, EN = Texts.of("es"), Texts.of("en")
+
+
+@pytest.mark.parametrize(
+    ("profile", "texts", "words"),
+    [
+        (SPANISH, ES, {"help": "ayuda", "send": "enviar", "status": "estado"}),
+        (ENGLISH, EN, {"help": "help", "send": "send", "status": "status"}),
+        (SPANISH, ES, {"help": "help", "send": "send", "status": "status"}),  # words mixed
+        (ENGLISH, EN, {"help": "ayuda", "send": "enviar", "status": "estado"}),
+    ],
+)
+def test_every_command_answers_in_the_readers_language(slack, standin, sim, profile, texts, words):
+    """The words typed choose the command; the reader's Slack language chooses the answer."""
+    standin.people[slack.user] = profile
+    helped = slack.command(words["help"])
+    assert helped.json["text"] == texts("answer.help_title")
+    assert texts("help.button") in helped.text
+    sent = slack.command(f"{words['send']} 091000001 hola")
+    assert sent.body == texts(
+        "answer.sending", client="59891000001", platform="WhatsApp 59899000001"
+    )
+    wait_for(lambda: sim.sends("hola"))
+    assert slack.answer(words["status"]).startswith(texts("history.title"))
+    history = slack.answer("historial" if texts is ES else "history")
+    assert history.startswith(texts("history.title")) and texts("history.hint") in history
+    contact = slack.answer(("contacto" if texts is ES else "contact") + " 091000001")
+    assert texts("card.client_id") in contact and texts("card.platform") in contact
+    agenda = slack.answer("agenda ana")
+    assert agenda.startswith(
+        texts.plural("agenda.matching", 1, platform="WhatsApp 59899000001", query="ana")
+    )
+
+
+def test_a_channel_post_speaks_its_senders_language_to_everyone(slack, standin, runtime):
+    standin.people[slack.user] = SPANISH
+    slack.command("enviar 091000001 hola")
+    post = wait_for(slack.posts)[0]
+    head = ES(
+        "post.head",
+        sender=f"<@{slack.user}>",
+        recipient="*Ana Pérez* (59891000001)",
+        platform="WhatsApp 59899000001",
+    )
+    assert post["blocks"][0]["text"]["text"].startswith(head)
+
+
+def test_an_english_reader_reads_a_spanish_senders_message_in_english(slack, standin, runtime, sim):
+    standin.people[slack.user] = SPANISH
+    slack.command("enviar 091000001 hola")
+    wait_for(lambda: sim.sends("hola"))
+    reader = Slack(runtime, standin, standin.url, channel=slack.channel)  # type: ignore[attr-defined]
+    standin.people[reader.user] = ENGLISH
+    said = reader.answer("status #1")
+    assert said.startswith("*Ana Pérez* (59891000001) through WhatsApp 59899000001: ")
