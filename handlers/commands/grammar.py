@@ -36,6 +36,20 @@ SUBCOMMANDS = {
     "agenda": "agenda",
     "help": "help",
     "ayuda": "help",
+    "mass": "mass",
+    "masivo": "mass",
+    "optout": "optout",
+    "baja": "optout",
+}
+# `/heynow mass ...` and `/heynow optout ...`: their own verbs, English then Spanish.
+MASS_VERBS = {"list": "list", "lista": "list", "show": "show", "ver": "show"}
+OPTOUT_VERBS = {
+    "add": "add",
+    "agregar": "add",
+    "remove": "remove",
+    "quitar": "remove",
+    "list": "list",
+    "lista": "list",
 }
 OPTIONS = {"--no-validate": "no-validate", "--sin-validar": "no-validate"}
 _TOKEN = re.compile(r"\s*(\S+)")
@@ -94,8 +108,33 @@ class AgendaSearch:
     query: str
 
 
+@dataclass(frozen=True)
+class OpenMassForm:
+    pass
+
+
+@dataclass(frozen=True)
+class MassList:
+    pass
+
+
+@dataclass(frozen=True)
+class MassShow:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """`add` or `remove` the numbers of `clients` (as typed, any separators), or `list`."""
+
+    verb: str
+    platform: str | None
+    clients: str
+
+
 Lookup = Status | History | ContactLookup | AgendaSearch  # read-only, answered to the caller
-Command = Help | OpenSendForm | Send | Lookup
+Mass = OpenMassForm | MassList | MassShow | OptOut
+Command = Help | OpenSendForm | Send | Lookup | Mass
 
 
 def unescape_slack(text: str) -> str:
@@ -242,9 +281,39 @@ def _parse_agenda(rest: str) -> Command:
     return AgendaSearch(platform=platform, query=" ".join(rest.split()))
 
 
+def _parse_mass(rest: str) -> Command:
+    word, after = _next(rest)
+    if word is None:
+        return OpenMassForm()
+    verb = MASS_VERBS.get(word.lower())
+    if verb == "list" and not after.strip():
+        return MassList()
+    number = after.strip().lstrip("#")
+    if verb == "show" and number.isascii() and number.isdigit() and len(number) < 12:
+        return MassShow(int(number))
+    hint = "" if verb else _did_you_mean(word, MASS_VERBS, "`/heynow mass {}`")
+    raise CommandError(_sentences(hint, say("command.mass_usage")))
+
+
+def _parse_optout(rest: str) -> Command:
+    word, after = _next(rest)
+    verb = OPTOUT_VERBS.get((word or "").lower())
+    if verb is None:
+        hint = _did_you_mean(word or "", OPTOUT_VERBS, "`/heynow optout {}`")
+        raise CommandError(_sentences(hint, say("command.optout_usage")))
+    platform, clients = _optional_platform(after)
+    if verb == "list":
+        return OptOut("list", platform, "")
+    if not clients.strip():
+        raise CommandError(say("command.optout_usage"))
+    return OptOut(verb, platform, clients.strip())
+
+
 _PARSERS = {  # send, which needs client_words, is parsed apart
     "status": _parse_status,
     "history": _parse_history,
     "contact": _parse_contact,
     "agenda": _parse_agenda,
+    "mass": _parse_mass,
+    "optout": _parse_optout,
 }
