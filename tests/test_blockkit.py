@@ -446,7 +446,12 @@ def fits_a_button(query: str) -> bool:
     st.integers(0, 4),
 )
 def test_agenda_pages_and_their_buttons(contacts, ref, query, page, more):
-    pages = page + more
+    assert_agenda_page(contacts, ref, query, page, page + more)
+
+
+def assert_agenda_page(
+    contacts: list[Contact], ref: PlatformRef, query: str, page: int, pages: int
+) -> None:
     found = AgendaPage(contacts, ref, query, page, pages, pages * AGENDA_PAGE_SIZE)
     blocks = render.agenda_page(found)
     assert_message(blocks)
@@ -465,9 +470,27 @@ def test_agenda_pages_and_their_buttons(contacts, ref, query, page, more):
         assert query.startswith(kept) and is_boundary(query, len(kept))
         if fits_a_button(query):
             assert kept == query, "a query that fits is kept whole"
-        else:
-            note = " ".join(texts(blocks))
-            assert plural("agenda.buttons_cut", len(kept)) in note, "say they search for less"
+        # fits_a_button leaves room to spare, so a longer query may still be kept whole: the note
+        # goes with what was cut, not with that margin.
+        note = plural("agenda.buttons_cut", len(kept))
+        if kept == query:
+            assert note not in listed, "a query kept whole is not said to be cut"
+            continue
+        assert note in listed, "say they search for less"
+        after = next(at for at in range(len(kept) + 1, len(query) + 1) if is_boundary(query, at))
+        more_bytes = len(json.dumps(query[:after], ensure_ascii=False).encode()) - len(
+            json.dumps(kept, ensure_ascii=False).encode()
+        )
+        assert len(button["value"].encode()) + more_bytes > BUTTON_VALUE_LIMIT, "cut no shorter"
+
+
+def test_a_query_that_fits_the_buttons_whole_is_not_said_to_be_cut():
+    """Found by hypothesis: 1,920 bytes of query, more than `fits_a_button` promises to keep
+    whole, yet within what a button holds: kept whole, and no note says otherwise."""
+    query = "a " + "👍🏽\n " * 174 + "aa"
+    assert len(query) == 700 and not fits_a_button(query)
+    ref = PlatformRef(Channel.WHATSAPP, "0")
+    assert_agenda_page([Contact(client_id="000000", name=None)], ref, query, 1, 2)
 
 
 @FEW
