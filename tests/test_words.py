@@ -450,3 +450,13 @@ def test_a_login_answer_is_never_shown() -> None:
 def test_the_simulators_errors_are_hey_nows_words() -> None:
     assert all(vendor_phrase(phrase) for phrase in VENDOR_PHRASES)
     assert heynow_errors.vendor_phrase("Falla simulada") == "heynow.vendor.simulated_fault"
+
+
+def test_a_form_field_error_reads_as_plain_text_and_is_cut_between_words():
+    from bot.mrkdwn import as_plain
+
+    said = "`&lt;!channel&gt;` is not a valid *phone* number: " + "write it as 091 000 001 " * 10
+    plain = as_plain(said, 150)
+    assert plain.startswith("<!channel> is not a valid phone number: write it")
+    assert len(plain) <= 150 and plain.endswith("…") and not plain.endswith(" …")
+    assert as_plain("short & `sweet`", 150) == "short & sweet"

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.i18n import say, speaking
+from bot.mrkdwn import as_plain
 from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.sending import Sending
 from bot.slack.explain import not_a_sender
@@ -53,7 +54,7 @@ def take_send_form(
     if not context["permissions"].may_send(user):
         ack(
             response_action="errors",
-            errors={"text": not_a_sender(context["permissions"])[:FIELD_ERROR_LIMIT]},
+            errors={"text": as_plain(not_a_sender(context["permissions"]), FIELD_ERROR_LIMIT)},
         )
         return
     team = (body.get("team") or {}).get("id")
@@ -74,7 +75,10 @@ def take_send_form(
         )
         sending.enqueue(request, context["texts"])
     except InputError as exc:
-        ack(response_action="errors", errors={exc.field or "text": str(exc)[:FIELD_ERROR_LIMIT]})
+        ack(
+            response_action="errors",
+            errors={exc.field or "text": as_plain(str(exc), FIELD_ERROR_LIMIT)},
+        )
         return
     except StorageUnavailable:
         ack(response_action="errors", errors={"text": say("answer.form_storage_down")})

@@ -35,7 +35,7 @@ def test_a_good_form_is_recorded_before_the_ack_and_posted(slack, form, db, sim,
 @pytest.mark.parametrize(
     ("values", "field", "says"),
     [
-        (form_values("12", "hello"), "client", "`12` is not a valid phone number"),
+        (form_values("12", "hello"), "client", "12 is not a valid phone number"),
         (form_values("", "hello"), "client", "Say who to send to"),
         (form_values("091000001", "   "), "text", "The message is empty"),
         (form_values("091000001", "hi", platform="9:x"), "platform", "is not a Hey Now channel"),
