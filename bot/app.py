@@ -29,6 +29,8 @@ from bot.httpserver import RunningServer, start_in_thread
 from bot.i18n import Texts, speaking
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
+from bot.jobs.mass_poll import MassPoll
+from bot.jobs.mass_run import MassRun, RunPolicy
 from bot.jobs.priority import AckPriority
 from bot.jobs.scheduler import Jobs, Signal
 from bot.jobs.send_queue import SendQueue
@@ -37,6 +39,7 @@ from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
+from bot.services.mass import MassPolicy, MassSends, MassViews
 from bot.services.permissions import Permissions
 from bot.services.readers import READER_TIMEOUT_SECONDS, Readers
 from bot.services.sending import Sending, SendResult
@@ -62,6 +65,7 @@ POSTERS = 16  # Slack calls in flight at once (across channels and threads)
 # connect + write + read time-outs: its lease covers that, so it does not end while Hey Now answers
 # (and an answer after it still corrects the send: storage.messages.mark_sent).
 SEND_LEASE_CALLS = 8
+MASS_RUNNERS = 8  # mass sends in flight at once; HEYNOW_MASS_RATE paces them all
 
 
 @dataclass
@@ -187,7 +191,10 @@ def build_runtime(settings: Settings) -> Runtime:
         slack_client(settings, retries=False, timeout=READER_TIMEOUT_SECONDS), fallback
     )
     permissions = Permissions(
-        listeners_slack, senders=settings.heynow_senders, platforms=settings.heynow_platforms
+        listeners_slack,
+        senders=settings.heynow_senders,
+        platforms=settings.heynow_platforms,
+        approvers=settings.mass.approvers,
     )
     lookups = Lookups(store, heynow, inputs, contacts, tracking, permissions)
     poster = Poster(
@@ -196,6 +203,7 @@ def build_runtime(settings: Settings) -> Runtime:
         owner=owner,
         simulated=settings.heynow_simulator,
         fallback=fallback,
+        mass_rate=settings.mass.rate,
         policy=PostPolicy(
             give_up_after=settings.slack_give_up_minutes * 60,
             lease_seconds=(LOOKUP_PAGES + 2) * settings.slack_timeout_seconds + 10,
@@ -212,25 +220,55 @@ def build_runtime(settings: Settings) -> Runtime:
         lease_seconds=SEND_LEASE_CALLS * heynow_call + 30,
         unrecorded=tell_unrecorded,
     )
+    wake_mass = Signal()
+    mass = MassSends(
+        store,
+        heynow,
+        permissions,
+        MassPolicy(
+            approvals_channel=settings.mass.approvals_channel if settings.mass.enabled else None,
+            allow_self_approval=settings.mass.allow_self_approval,
+            expiry_hours=settings.mass.approval_expiry_hours,
+        ),
+        wake_outbox=wake_outbox,
+        wake_runner=wake_mass,
+    )
+    mass_run = MassRun(
+        store,
+        heynow,
+        RunPolicy(
+            rate=settings.mass.rate,
+            max_failures=settings.mass.max_failures,
+            quiet=settings.mass.quiet_hours,
+            lease_seconds=SEND_LEASE_CALLS * heynow_call + 30,
+            first_poll_seconds=settings.poll_seconds,
+        ),
+        owner=owner,
+        wake_outbox=wake_outbox,
+    )
     priority = AckPriority()
-    send_loop, outbox_loop = (
+    send_loop, outbox_loop, mass_loop = (
         ClaimLoop(name, step, threads=n, idle_seconds=idle, gate=priority.step)
         for name, step, n, idle in (
             ("send", queue.step, SEND_WORKERS, 1.0),
             ("outbox", poster.step, POSTERS, 0.5),
+            ("mass", mass_run.step, MASS_RUNNERS, 1.0),
         )
     )
     wake_sends.attach(send_loop.wake)
     wake_outbox.attach(outbox_loop.wake)
+    wake_mass.attach(mass_loop.wake)
     jobs = Jobs(
         store=store,
         owner=owner,
-        loops=[send_loop, outbox_loop],
+        loops=[send_loop, outbox_loop, mass_loop],
         status_poll=StatusPoll(heynow, tracking, lease_seconds=4 * heynow_call + 30),
         poll_seconds=settings.poll_seconds,
         queue_max_age_seconds=settings.queue_max_age_minutes * 60,
         wake_outbox=wake_outbox,
         clock=sending.clock,
+        mass_run=mass_run,
+        mass_poll=MassPoll(store, heynow, policy, wake_outbox=wake_outbox),
     )
     bolt = App(
         client=listeners_slack,
@@ -247,6 +285,12 @@ def build_runtime(settings: Settings) -> Runtime:
             "lookup_pool": lookup_pool,
             "permissions": permissions,
             "readers": readers,
+            "contacts": contacts,
+            "mass": mass,
+            "mass_views": MassViews(mass),
+            "mass_platforms": settings.mass.platforms,
+            "mass_rate": settings.mass.rate,
+            "mass_max_recipients": settings.mass.max_recipients,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)

@@ -45,7 +45,7 @@ class MassSettings:
     approvers: tuple[str, ...]  # Slack user and user-group ids
     allow_self_approval: bool
     approval_expiry_hours: float
-    platforms: tuple[PlatformRef, ...]  # HEYNOW_MASS_PLATFORMS: those that do not validate
+    platforms: tuple[AllowedPlatform, ...]  # HEYNOW_MASS_PLATFORMS: those that do not validate
     max_recipients: int
     rate: float  # sends a second
     max_failures: int  # in a row, before the run pauses itself
@@ -338,6 +338,13 @@ def _senders(raw: str | None, name: str = "HEYNOW_SENDERS") -> tuple[str, ...]:
     return ids
 
 
+def _label(platform: AllowedPlatform, named: tuple[AllowedPlatform, ...]) -> str:
+    """A mass platform's own label, else the one HEYNOW_PLATFORMS gives it."""
+    if platform.label != platform.ref.label:
+        return platform.label
+    return next((p.label for p in named if p.ref == platform.ref), platform.label)
+
+
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -370,7 +377,7 @@ def _mass(env: dict[str, str], platforms: tuple[AllowedPlatform, ...], zone: str
         approvers=approvers,
         allow_self_approval=_flag(env, "HEYNOW_ALLOW_SELF_APPROVAL"),
         approval_expiry_hours=_number(env, "HEYNOW_APPROVAL_EXPIRY_HOURS", 24),
-        platforms=tuple(p.ref for p in mass_platforms),
+        platforms=tuple(AllowedPlatform(p.ref, _label(p, platforms)) for p in mass_platforms),
         max_recipients=_whole(env, "HEYNOW_MASS_MAX_RECIPIENTS", 10_000),
         rate=rate,
         max_failures=_whole(env, "HEYNOW_MASS_MAX_FAILURES", 10),

@@ -95,3 +95,15 @@ def test_numbers_are_grouped_as_the_locale_groups_them() -> None:
 
 def test_an_unknown_language_setting_falls_back_to_spanish() -> None:
     assert Texts.of("pt").language == "es"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_formats_with_its_own_placeholders(language: str) -> None:
+    """A literal brace must be doubled: `{first_name}` in a hint is written `{{first_name}}`."""
+    broken = []
+    for key, template in catalogue(language).items():
+        try:
+            template.format_map({name: "x" for name in placeholders(template)})
+        except (KeyError, ValueError, IndexError):
+            broken.append(key)
+    assert broken == []

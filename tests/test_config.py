@@ -33,7 +33,7 @@ def test_mass_sends_are_read_and_off_by_default():
     )
     mass = s.mass
     assert mass.enabled and mass.approvers == ("U0ANA", "S0LEADS")
-    assert [str(p) for p in mass.platforms] == ["2:104857600123456"]
+    assert [(str(p.ref), p.label) for p in mass.platforms] == [("2:104857600123456", "Facebook")]
     assert (mass.rate, mass.max_recipients, mass.max_failures, mass.approval_expiry_hours) == (
         50,
         10_000,

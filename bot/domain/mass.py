@@ -77,6 +77,7 @@ class MassRecipient:
     sent_at: float | None
     lease_owner: str | None
     lease_expires: float | None
+    poll_interval: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> MassRecipient:

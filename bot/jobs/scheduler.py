@@ -17,12 +17,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.jobs.leases import owner_gone
 from bot.jobs.loops import ClaimLoop
+from bot.jobs.mass_poll import MassPoll
+from bot.jobs.mass_run import MassRun
 from bot.jobs.status_poll import StatusPoll
 from storage import Recovered, StorageUnavailable, Store
 
 logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5  # how often dead leases are looked for while running
+MASS_SWEEP_SECONDS = 1  # mass sends: start what is due, expire the undecided, quiet hours
 CHECKPOINT_SECONDS = 1  # keeps the WAL small, so a checkpoint is short
 
 
@@ -52,8 +55,12 @@ class Jobs:
         queue_max_age_seconds: float,
         wake_outbox: Callable[[], None],
         clock: Callable[[], float],
+        mass_run: MassRun | None = None,
+        mass_poll: MassPoll | None = None,
     ) -> None:
         self.store = store
+        self.mass_run = mass_run
+        self.mass_poll = mass_poll
         self.owner = owner
         self.loops = loops
         self.status_poll = status_poll
@@ -72,6 +79,8 @@ class Jobs:
             (self._poll, self.poll_seconds, "poll-statuses"),
             (self.recover, SWEEP_SECONDS, "sweep-leases"),
             (self._checkpoint, CHECKPOINT_SECONDS, "checkpoint"),
+            (self._mass_sweep, MASS_SWEEP_SECONDS, "mass-sweep"),
+            (self._mass_poll, self.poll_seconds, "mass-poll"),
         ):
             self.scheduler.add_job(
                 job,
@@ -99,6 +108,8 @@ class Jobs:
                 queued_before=now - self.queue_max_age_seconds if at_start_up else None,
             )
             self.store.outbox.release_gone(lambda owner: owner_gone(owner, self.owner), now)
+            if self.mass_run is not None:
+                self.mass_run.recover(lambda owner: owner_gone(owner, self.owner))
         except StorageUnavailable:
             return None  # logged by the store; /healthz says so
         if found.interrupted:
@@ -118,6 +129,22 @@ class Jobs:
         except Exception:  # a tick must never kill the job
             logger.exception("Status poll tick failed")
 
+    def _mass_sweep(self) -> None:
+        if self.mass_run is None:
+            return
+        try:
+            self.mass_run.sweep()
+        except Exception:  # a sweep must never kill the job
+            logger.exception("Mass-send sweep failed")
+
+    def _mass_poll(self) -> None:
+        if self.mass_poll is None:
+            return
+        try:
+            self.mass_poll.tick()
+        except Exception:
+            logger.exception("Mass-send status poll failed")
+
     def _checkpoint(self) -> None:
         try:
             self.store.checkpoint()
@@ -130,3 +157,5 @@ class Jobs:
         for loop in self.loops:
             loop.stop()
         self.status_poll.close()
+        if self.mass_poll is not None:
+            self.mass_poll.close()

@@ -20,7 +20,7 @@ from typing import Any
 from bot.domain import MassEvent, MassState, PauseReason
 from bot.domain.mass import MassRequest
 from bot.domain.owed import Owed, mass_note, mass_post, mass_update
-from bot.heynow import HeyNowClient, PlatformRef
+from bot.heynow import Channel, HeyNowClient, PlatformRef
 from bot.i18n import Texts
 from bot.services.inputs import SlackOrigin
 from bot.services.permissions import Permissions
@@ -266,3 +266,39 @@ class MassSends:
                 mass_note(request.id, note, request.requester, now, by=by, round=request.round)
             )
         return owed
+
+
+class MassViews:
+    """What people may see of mass sends and of the opt-out list (bot.services.mass's readers)."""
+
+    def __init__(self, sends: MassSends) -> None:
+        self.sends = sends
+        self.store = sends.store
+
+    def listing(self, user: str) -> list[MassRequest]:
+        """Approvers see every recent request; others their own."""
+        mine = None if self.sends.permissions.may_approve(user) else user
+        return self.store.mass.listing(requester=mine)
+
+    def shown(self, request_id: int, user: str) -> MassRequest | Verdict:
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Verdict.NOT_FOUND
+        return request if self.sends.may_follow(request, user) else Verdict.NOT_ALLOWED
+
+    def opt_out(self, channel: Channel, client_ids: list[str], user: str) -> int:
+        return self.store.mass.opt_out(channel.value, client_ids, by=user, now=self.sends.clock())
+
+    def opt_in(self, channel: Channel, client_ids: list[str]) -> int:
+        return self.store.mass.opt_in(channel.value, client_ids)
+
+    def opted_out(self, channel: Channel) -> set[str]:
+        return self.store.mass.opted_out(channel.value)
+
+    def may_opt_in(self, user: str) -> bool:
+        """Taking a number off the list lets it be messaged again: approvers decide, where
+        there are approvers."""
+        permissions = self.sends.permissions
+        return (
+            permissions.may_approve(user) if permissions.approvers else permissions.may_send(user)
+        )

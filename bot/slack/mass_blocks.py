@@ -14,7 +14,7 @@ from bot.domain import MassState
 from bot.domain.mass import MassRecipient, MassRequest, Progress
 from bot.heynow import Channel, PlatformRef
 from bot.i18n import current, knows, plural, say
-from bot.slack.render import Block, context, escape, sections, shorten
+from bot.slack.render import Block, context, escape, section, sections, shorten
 
 SAMPLE_LIMIT = 600  # each sample text on the approval post
 BAR_WIDTH = 20
@@ -269,3 +269,65 @@ def request_of(value: Any) -> int | None:
         return None
     request = data.get("request") if isinstance(data, dict) else None
     return request if isinstance(request, int) and not isinstance(request, bool) else None
+
+
+def listing(requests: list[MassRequest]) -> list[Block]:
+    """`/heynow mass list`: the newest requests the reader may follow."""
+    if not requests:
+        return [section(say("mass.list.empty"))]
+    texts = current()
+    lines = [
+        say(
+            "mass.list.line",
+            id=r.id,
+            state=_state_word(r.state),
+            count=texts.number(r.total),
+            platform=escape(ref_of(r).label),
+            requester=f"<@{r.requester}>",
+            when=texts.when(r.created_at),
+        )
+        for r in requests
+    ]
+    return [section(say("mass.list.title")), *sections(lines), context(say("mass.list.hint"))]
+
+
+def shown(
+    request: MassRequest, progress: Progress, events: list[dict[str, Any]], rate: float
+) -> list[Block]:
+    """`/heynow mass show N`: the request as its post shows it, and its whole history."""
+    _, post = approval_post(request, progress, [], rate)
+    post = [b for b in post if b["type"] != "actions"]  # the buttons stay on the post
+    texts = current()
+    lines = [
+        say(
+            f"mass.event.{event['kind']}",
+            when=texts.when(event["at"]),
+            who=f"<@{event['actor']}>" if event["actor"] != "app" else say("mass.event.app"),
+            reason=shorten(str(event["detail"].get("reason") or ""), REASON_LIMIT),
+        )
+        for event in events
+    ]
+    return [*post, section(say("mass.history.title")), *sections(lines)]
+
+
+def opt_out_answer(verb: str, changed: int, asked: int, invalid: list[str]) -> list[Block]:
+    texts = current()
+    lines = [
+        say(
+            f"mass.optout.{verb}",
+            changed=texts.number(changed),
+            unchanged=texts.number(asked - changed),
+        )
+    ]
+    if invalid:
+        lines.append(
+            say("mass.optout.invalid", typed=", ".join(shorten(i, 40) for i in invalid[:5]))
+        )
+    return sections(lines)
+
+
+def opt_out_list(client_ids: list[str]) -> list[Block]:
+    if not client_ids:
+        return [section(say("mass.optout.empty"))]
+    head = plural("mass.optout.title", len(client_ids))
+    return [section(head), *sections([f"`{shorten(c, 64)}`" for c in client_ids[:200]])]

@@ -282,7 +282,10 @@ class Poster:
             self._posted(row, target, found)
             return
         channel = self._dm(row.user or row.channel or "")
-        channel, ts = self._post(row, channel, text=text, blocks=render.error(text))
+        # A note about a send is a warning; a mass send's news and a test's outcome are news.
+        news = "mass_note" in row.payload or "request" in row.payload or "text" in row.payload
+        blocks = [render.section(text)] if news else render.error(text)
+        channel, ts = self._post(row, channel, text=text, blocks=blocks)
         self._posted(row, channel, ts)
 
     def _dm(self, user: str) -> str:

@@ -20,6 +20,7 @@ from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
 from bot.slack.explain import explain, not_a_sender, out_of_date
+from handlers.actions import mass
 from handlers.commands import may_send, open_form
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.action(re.compile(r"^agenda_page_(prev|next)$"))(turn_agenda_page)
     app.action("open_send_form")(open_send_form)
+    mass.register(app)
 
 
 def turn_agenda_page(

@@ -23,6 +23,7 @@ from bot.slack import render
 from bot.slack.explain import explain, form_unavailable, not_a_sender, oops, storage_down
 from bot.slack.forms import help_blocks, send_form
 from handlers.commands import grammar
+from handlers.commands.mass import answer_mass, open_mass_form
 from storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,12 @@ def answer(
         open_form(client, respond, command["trigger_id"], inputs, command["channel_id"])
     elif isinstance(parsed, grammar.Send):
         send(parsed, ack, command, context)
+    elif isinstance(parsed, grammar.OpenMassForm):
+        ack()
+        open_mass_form(client, respond, command["trigger_id"], context, command["channel_id"])
+    elif isinstance(parsed, grammar.MassList | grammar.MassShow | grammar.OptOut):
+        ack()
+        context["lookup_pool"].submit(answer_mass, parsed, command, respond, context)
     else:
         ack()
         context["lookup_pool"].submit(look_up, parsed, command, respond, context["lookups"])
@@ -119,7 +126,10 @@ def send(parsed: grammar.Send, ack: Ack, command: dict[str, Any], context: BoltC
         ack(text=storage_down(), blocks=render.error(storage_down()))
         return
     to, through = render.escape(request.client_id), render.escape(request.ref.label)
-    ack(text=say("answer.sending", client=to, platform=through))
+    said = say("answer.sending", client=to, platform=through)
+    if request.client_id in context["mass_views"].opted_out(request.ref.channel):
+        said += "\n" + say("mass.optout.warning", client=to)
+    ack(text=said)
 
 
 def look_up(

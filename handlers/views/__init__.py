@@ -7,8 +7,6 @@ corrected after a field error has other values, and so is a new request.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from typing import Any
 
@@ -20,6 +18,8 @@ from bot.services.inputs import InputError, Inputs, SlackOrigin
 from bot.services.sending import Sending
 from bot.slack.explain import not_a_sender
 from bot.slack.forms import SEND_FORM_ID
+from handlers.views import mass
+from handlers.views.values import digest, origin_channel, text_of
 from storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ FIELD_ERROR_LIMIT = 150  # what Slack shows under a field
 
 def register(app: App) -> None:
     app.view(SEND_FORM_ID)(submit_send_form)
+    mass.register(app)
 
 
 def submit_send_form(
@@ -62,15 +63,15 @@ def take_send_form(
         team_id=team,
         channel_id=channel or user,
         user_id=user,
-        request_key=f"view:{team}:{view.get('id')}:{view.get('hash')}:{_digest(values)}",
+        request_key=f"view:{team}:{view.get('id')}:{view.get('hash')}:{digest(values)}",
     )
     options = values.get("options", {}).get("value", {}).get("selected_options") or []
     try:
         request = inputs.send_request(
             origin,
-            _text(values, "platform") or None,
-            _text(values, "client"),
-            _text(values, "text"),
+            text_of(values, "platform") or None,
+            text_of(values, "client"),
+            text_of(values, "text"),
             validate=not any(o.get("value") == "no-validate" for o in options),
         )
         sending.enqueue(request, context["texts"])
@@ -84,24 +85,3 @@ def take_send_form(
         ack(response_action="errors", errors={"text": say("answer.form_storage_down")})
         return
     ack()
-
-
-def origin_channel(private_metadata: Any) -> str | None:
-    """The channel the form was opened from ("" for none), or None if the metadata is forged."""
-    try:
-        data = json.loads(private_metadata or "{}")
-    except (TypeError, ValueError):
-        return None
-    channel = data.get("channel", "") if isinstance(data, dict) else None
-    return channel if isinstance(channel, str) else None
-
-
-def _digest(values: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _text(values: dict[str, Any], block_id: str) -> str:
-    """A text field's value, or a select's chosen value (the platform, with HEYNOW_PLATFORMS)."""
-    field = values.get(block_id, {}).get("value", {})
-    chosen = (field.get("selected_option") or {}).get("value")
-    return str(chosen or field.get("value") or "").strip()

@@ -187,7 +187,7 @@ def form(slack) -> dict:
         (
             form_values("091000001", "hi", platform="²:59899000001"),
             "platform",
-            "`²` is not a Hey Now channel: use 1 (WhatsApp)",
+            "² is not a Hey Now channel: use 1 (WhatsApp)",
         ),
         (
             form_values("٠٩١٠٠٠٠٠١", "hi", platform="2:104857600123456"),

@@ -1,0 +1,124 @@
+"""The buttons of a mass send's approval post. Each click is one guarded decision in the store:
+a double click, two approvers at once or an old post's button decide nothing twice; whoever
+may not click it is told why, privately, and nothing changes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.heynow import Channel
+from bot.i18n import say, speaking
+from bot.services.mass import Decided, MassSends, Verdict
+from bot.slack import mass_blocks, render
+from bot.slack.explain import form_unavailable, out_of_date
+
+logger = logging.getLogger(__name__)
+
+DECISIONS = ("approve", "pause", "resume", "cancel", "retry")
+
+
+def register(app: App) -> None:
+    app.action(re.compile(rf"^mass_({'|'.join(DECISIONS)})$"))(decide)
+    app.action("mass_reject")(ask_why)
+    app.action("mass_test")(ask_where)
+
+
+def decide(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    with speaking(context["texts"]):
+        request_id = mass_blocks.request_of(action.get("value"))
+        if request_id is None:
+            _tell(respond, out_of_date())
+            return
+        what = str(action["action_id"]).removeprefix("mass_")
+        sends: MassSends = context["mass"]
+        user = body["user"]["id"]
+        decided = {
+            "approve": sends.approve,
+            "pause": sends.pause,
+            "resume": sends.resume,
+            "cancel": sends.cancel,
+            "retry": sends.retry_failed,
+        }[what](request_id, user)
+        _tell(respond, verdict_words(decided, what))
+
+
+def ask_why(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Reject asks for a reason first; only an approver gets the form."""
+    ack()
+    with speaking(context["texts"]):
+        request_id = mass_blocks.request_of(action.get("value"))
+        if request_id is None:
+            _tell(respond, out_of_date())
+            return
+        if not context["permissions"].may_approve(body["user"]["id"]):
+            _tell(respond, verdict_words(Decided(Verdict.NOT_APPROVER), "reject"))
+            return
+        _open(client, respond, body["trigger_id"], mass_blocks.reject_form(request_id))
+
+
+def ask_where(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """A test goes to a number the clicker types: its requester or an approver."""
+    ack()
+    with speaking(context["texts"]):
+        request_id = mass_blocks.request_of(action.get("value"))
+        sends: MassSends = context["mass"]
+        request = sends.store.mass.get(request_id) if request_id is not None else None
+        if request is None:
+            _tell(respond, out_of_date())
+            return
+        if not sends.may_follow(request, body["user"]["id"]):
+            _tell(respond, verdict_words(Decided(Verdict.NOT_ALLOWED, request), "test"))
+            return
+        form = mass_blocks.test_form(request.id, Channel(request.channel_id))
+        _open(client, respond, body["trigger_id"], form)
+
+
+def verdict_words(decided: Decided, what: str) -> str:
+    """What the clicker is told: done, or why nothing changed."""
+    request = decided.request
+    if decided.verdict is Verdict.TOO_LATE and request is not None:
+        return say(
+            "mass.verdict.too_late",
+            id=request.id,
+            state=say(f"mass.state.{request.state}"),
+        )
+    if decided.verdict is Verdict.DONE:
+        return say(f"mass.verdict.done.{what}", id=request.id if request else "")
+    return say(f"mass.verdict.{decided.verdict}")
+
+
+def _open(client: WebClient, respond: Respond, trigger: str, view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=trigger, view=view)
+    except SlackApiError as exc:
+        logger.warning("views.open failed: %s", exc.response.get("error"))
+        _tell(respond, form_unavailable())
+
+
+def _tell(respond: Respond, text: str) -> None:
+    respond(
+        text=text, blocks=[render.section(text)], response_type="ephemeral", replace_original=False
+    )
