@@ -186,6 +186,7 @@ def build_runtime(settings: Settings) -> Runtime:
         platforms=settings.heynow_platforms,
     )
     listeners_slack = slack_client(settings, retries=True)
+    labels = {str(p.ref): p.label for p in (*settings.heynow_platforms, *settings.mass.platforms)}
     fallback = Texts.of(settings.language, settings.timezone)
     readers = Readers(
         slack_client(settings, retries=False, timeout=READER_TIMEOUT_SECONDS), fallback
@@ -204,6 +205,7 @@ def build_runtime(settings: Settings) -> Runtime:
         simulated=settings.heynow_simulator,
         fallback=fallback,
         mass_rate=settings.mass.rate,
+        labels=labels,
         policy=PostPolicy(
             give_up_after=settings.slack_give_up_minutes * 60,
             lease_seconds=(LOOKUP_PAGES + 2) * settings.slack_timeout_seconds + 10,
@@ -290,6 +292,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_views": MassViews(mass),
             "mass_platforms": settings.mass.platforms,
             "mass_rate": settings.mass.rate,
+            "mass_labels": labels,
             "mass_max_recipients": settings.mass.max_recipients,
         },
     )

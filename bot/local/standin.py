@@ -92,6 +92,8 @@ class SlackStandIn:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/upload/"):  # files_upload_v2's second step: the bytes
             return self._receive_upload(path.rsplit("/", 1)[-1], environ, start_response)
+        if path.startswith("/files/"):  # a file a person uploaded, as url_private_download
+            return self._serve_file(path.rsplit("/", 1)[-1], environ, start_response)
         body = {**_query(environ), **_read_body(environ)}
         if path.startswith("/respond/"):
             call = SlackCall("response_url", body, ref=path.rsplit("/", 1)[-1])
@@ -149,6 +151,31 @@ class SlackStandIn:
             if self.on_call:
                 self.on_call(call)
         return _answer(start_response, 200, result)
+
+    def add_file(self, name: str, data: bytes, base_url: str) -> dict[str, Any]:
+        """A file as a person uploads it in a form's file_input: the object Slack puts in the
+        view's state, with the address the app downloads it from (with the bot token)."""
+        with self._lock:
+            self._counter += 1
+            file_id = f"F{self._counter:08d}"
+            self.files[file_id] = {"name": name, "data": data, "shares": []}
+        url = f"{base_url}/files/{file_id}"
+        return {"id": file_id, "name": name, "url_private": url, "url_private_download": url}
+
+    def _serve_file(
+        self, file_id: str, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        with self._lock:
+            known = self.files.get(file_id)
+            self.calls.append(SlackCall("files.download", {"file": file_id}))
+        if self.token and environ.get("HTTP_AUTHORIZATION") != f"Bearer {self.token}":
+            start_response("403 Forbidden", [("Content-Type", "text/plain")])
+            return [b"not allowed"]
+        if known is None or known["data"] is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no such file"]
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [known["data"]]
 
     def _receive_upload(
         self, file_id: str, environ: dict[str, Any], start_response: Any

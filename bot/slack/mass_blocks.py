@@ -31,12 +31,25 @@ BUTTONS: dict[MassState, tuple[tuple[str, str | None], ...]] = {
 }
 
 
+Labels = dict[str, str]  # a platform (`2:104857600123456`) -> what people call it
+
+
 def ref_of(request: MassRequest) -> PlatformRef:
     return PlatformRef(Channel(request.channel_id), request.platform_id)
 
 
+def label_of(request: MassRequest, labels: Labels) -> str:
+    """The platform as HEYNOW_MASS_PLATFORMS or HEYNOW_PLATFORMS name it, escaped."""
+    ref = ref_of(request)
+    return escape(labels.get(str(ref), ref.label))
+
+
 def approval_post(
-    request: MassRequest, progress: Progress, samples: list[MassRecipient], rate: float
+    request: MassRequest,
+    progress: Progress,
+    samples: list[MassRecipient],
+    rate: float,
+    labels: Labels,
 ) -> tuple[str, list[Block]]:
     """The request as approvers see it, and as it runs: who asked, from where, how many, what
     they will read, and what can be done now."""
@@ -44,11 +57,12 @@ def approval_post(
         "mass.head",
         id=request.id,
         requester=f"<@{request.requester}>",
-        platform=escape(ref_of(request).label),
+        platform=label_of(request, labels),
         count=current().number(request.total),
     )
     lines = [head, *_left_out(request), _state_line(request, progress, rate)]
-    quoted = [say("mass.sample", text=_quote(s.text)) for s in samples]
+    distinct = list(dict.fromkeys(s.text for s in samples))  # a text with no placeholder is one
+    quoted = [say("mass.sample"), *(_quote(text) for text in distinct)] if distinct else []
     blocks = [*sections(lines), *sections(quoted)] if quoted else sections(lines)
     blocks.append(context(_when_line(request)))
     buttons = _buttons(request, progress)
@@ -271,7 +285,7 @@ def request_of(value: Any) -> int | None:
     return request if isinstance(request, int) and not isinstance(request, bool) else None
 
 
-def listing(requests: list[MassRequest]) -> list[Block]:
+def listing(requests: list[MassRequest], labels: Labels) -> list[Block]:
     """`/heynow mass list`: the newest requests the reader may follow."""
     if not requests:
         return [section(say("mass.list.empty"))]
@@ -282,7 +296,7 @@ def listing(requests: list[MassRequest]) -> list[Block]:
             id=r.id,
             state=_state_word(r.state),
             count=texts.number(r.total),
-            platform=escape(ref_of(r).label),
+            platform=label_of(r, labels),
             requester=f"<@{r.requester}>",
             when=texts.when(r.created_at),
         )
@@ -292,10 +306,14 @@ def listing(requests: list[MassRequest]) -> list[Block]:
 
 
 def shown(
-    request: MassRequest, progress: Progress, events: list[dict[str, Any]], rate: float
+    request: MassRequest,
+    progress: Progress,
+    events: list[dict[str, Any]],
+    rate: float,
+    labels: Labels,
 ) -> list[Block]:
     """`/heynow mass show N`: the request as its post shows it, and its whole history."""
-    _, post = approval_post(request, progress, [], rate)
+    _, post = approval_post(request, progress, [], rate, labels)
     post = [b for b in post if b["type"] != "actions"]  # the buttons stay on the post
     texts = current()
     lines = [

@@ -23,10 +23,11 @@ logger = logging.getLogger(__name__)
 
 
 class MassPosts:
-    def __init__(self, poster: Poster, rate: float) -> None:
+    def __init__(self, poster: Poster, rate: float, labels: mass_blocks.Labels) -> None:
         self.poster = poster
         self.store = poster.store
         self.rate = rate  # HEYNOW_MASS_RATE, for the ETA
+        self.labels = labels
 
     def request_of(self, row: OutboxRow) -> MassRequest | None:
         request_id = row.payload.get("request")
@@ -51,7 +52,7 @@ class MassPosts:
     def _drawn(self, request: MassRequest) -> tuple[str, list[dict]]:
         progress = self.store.mass.progress(request)
         samples = self.store.mass.samples(request.id)
-        return mass_blocks.approval_post(request, progress, samples, self.rate)
+        return mass_blocks.approval_post(request, progress, samples, self.rate, self.labels)
 
     def _post(self, row: OutboxRow, request: MassRequest) -> None:
         channel = row.channel or ""

@@ -89,6 +89,7 @@ class Poster:
         simulated: bool = False,
         fallback: Texts | None = None,
         mass_rate: float = 10.0,
+        labels: dict[str, str] | None = None,
     ) -> None:
         """`slack` must not retry by itself (no retry handlers): a blind retry of a post whose
         answer was lost is how a post appears twice. `fallback` is the language of posts
@@ -105,7 +106,7 @@ class Poster:
         self._dms: dict[str, str] = {}
         self._paused: dict[str, float] = {}
         self._paused_lock = threading.Lock()
-        self.mass = MassPosts(self, mass_rate)
+        self.mass = MassPosts(self, mass_rate, labels or {})
 
     # -- the loop's step -----------------------------------------------------------------
 

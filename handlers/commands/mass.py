@@ -56,7 +56,7 @@ def answer_mass(
     user = command["user_id"]
     try:
         if isinstance(parsed, grammar.MassList):
-            body = mass_blocks.listing(views.listing(user))
+            body = mass_blocks.listing(views.listing(user), context["mass_labels"])
         elif isinstance(parsed, grammar.MassShow):
             body = _shown(views, parsed.request_id, user, context)
         elif isinstance(parsed, grammar.OptOut):
@@ -76,7 +76,11 @@ def _shown(views: MassViews, request_id: int, user: str, context: BoltContext) -
         return render.error(say("mass.not_yours", id=request_id))
     store = views.store
     return mass_blocks.shown(
-        found, store.mass.progress(found), store.mass.events(found.id), context["mass_rate"]
+        found,
+        store.mass.progress(found),
+        store.mass.events(found.id),
+        context["mass_rate"],
+        context["mass_labels"],
     )
 
 
