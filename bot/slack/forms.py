@@ -25,6 +25,8 @@ HELP_LINES = (
     "history",
     "contact",
     "agenda",
+    "mass",
+    "optout",
     "help",
     "other_words",
 )
