@@ -194,11 +194,11 @@ def assert_message(blocks: list[dict[str, Any]]) -> None:
     for block in blocks:
         if block["type"] == "section":
             assert slack_len(block["text"]["text"]) <= SECTION_LIMIT
-            image = block.get("accessory")
-            if image:
-                assert slack_len(image["alt_text"]) <= ALT_TEXT_LIMIT
-                assert len(image["image_url"]) <= IMAGE_URL_LIMIT
-        for element in block.get("elements", []):
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "image":
+                assert slack_len(accessory["alt_text"]) <= ALT_TEXT_LIMIT
+                assert len(accessory["image_url"]) <= IMAGE_URL_LIMIT
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("type") == "button" and "value" in element:
                 assert len(element["value"].encode()) <= BUTTON_VALUE_LIMIT
     for text in shown:

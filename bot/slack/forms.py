@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import AllowedPlatform
@@ -61,13 +62,29 @@ def _plain(text: str) -> dict[str, str]:
     return {"type": "plain_text", "text": text}
 
 
+FORM_TEXT_LIMIT = 3000  # Slack's most for a plain_text_input
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What a form opened from something already there starts with: a follow-up of a message
+    (its platform and client), or a Slack message sent on (its text)."""
+
+    platform: PlatformRef | None = None
+    client: str | None = None
+    text: str | None = None
+
+
 def send_form(
     default_platform: PlatformRef | None,
     origin_channel: str,
     platforms: tuple[AllowedPlatform, ...] = (),
+    prefill: Prefill | None = None,
 ) -> dict[str, Any]:
     """The send modal; private_metadata keeps the channel the form was opened from. With
     HEYNOW_PLATFORMS it offers exactly those, by label; otherwise CHANNEL:PLATFORM is typed."""
+    prefill = prefill or Prefill()
+    default_platform = prefill.platform or default_platform
     platform_input = (
         _platform_choice(platforms, default_platform)
         if platforms
@@ -99,18 +116,26 @@ def send_form(
                 "block_id": "client",
                 "label": _plain(say("form.client")),
                 "hint": _plain(say("form.client_hint")),
-                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 64},
+                "element": _prefilled(
+                    {"type": "plain_text_input", "action_id": "value", "max_length": 64},
+                    prefill.client,
+                    64,
+                ),
             },
             {
                 "type": "input",
                 "block_id": "text",
                 "label": _plain(say("form.text")),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 3000,
-                },
+                "element": _prefilled(
+                    {
+                        "type": "plain_text_input",
+                        "action_id": "value",
+                        "multiline": True,
+                        "max_length": FORM_TEXT_LIMIT,
+                    },
+                    prefill.text,
+                    FORM_TEXT_LIMIT,
+                ),
             },
             {
                 "type": "input",
@@ -131,6 +156,14 @@ def send_form(
             },
         ],
     }
+
+
+def _prefilled(element: dict[str, Any], value: str | None, limit: int) -> dict[str, Any]:
+    """A text input starting with `value`, cut to what the input takes (Slack refuses an
+    initial value longer than max_length)."""
+    if value:
+        element["initial_value"] = value[:limit]
+    return element
 
 
 def _platform_choice(

@@ -231,11 +231,22 @@ def tracking_message(message: Message) -> tuple[str, list[Block]]:
     # The quote begins under the head, or (no room left there) in a section of its own.
     first = f"{shown_head}\n{quoted[0]}" if quoted[0] else shown_head
     blocks = [section(text) for text in (first, *quoted[1:])]
+    blocks[0]["accessory"] = follow_up_button(message.id)
     if left_out:
         blocks.append(context(_not_shown(left_out)))
     blocks.append(status)
     who = shorten(message.client_name or message.client_id, NAME_LIMIT)
     return say("post.notification", who=who, status=status_line(message)), blocks
+
+
+def follow_up_button(message_id: int) -> Block:
+    """Beside a channel post: the send form for the same client and platform."""
+    return {
+        "type": "button",
+        "action_id": "follow_up",
+        "text": {"type": "plain_text", "text": say("post.follow_up")},
+        "value": json.dumps({"message": message_id}),
+    }
 
 
 def _not_shown(left_out: int) -> str:

@@ -14,12 +14,15 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.domain.records import Message
 from bot.heynow import HeyNowError
+from bot.heynow.channels import platform_of
 from bot.i18n import speaking
 from bot.services.inputs import InputError
 from bot.services.lookups import Lookups
 from bot.slack import render
 from bot.slack.explain import explain, not_a_sender, out_of_date
+from bot.slack.forms import Prefill
 from handlers.actions import mass
 from handlers.commands import may_send, open_form
 
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.action(re.compile(r"^agenda_page_(prev|next)$"))(turn_agenda_page)
     app.action("open_send_form")(open_send_form)
+    app.action("follow_up")(follow_up)
     mass.register(app)
 
 
@@ -87,3 +91,51 @@ def offer_send_form(
         return
     channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
     open_form(client, respond, body["trigger_id"], context["inputs"], channel)
+
+
+def follow_up(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """A channel post's Follow up: the send form for the same client and platform."""
+    ack()
+    with speaking(context["texts"]):
+        user = body["user"]["id"]
+        message = _message_of(action.get("value"), context)
+        if message is None or not context["permissions"].may_see(message, user):
+            logger.warning("A follow-up button came back naming a message the clicker cannot see")
+            said = out_of_date()
+            respond(
+                text=said,
+                blocks=render.error(said),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        if not may_send(context, user):
+            refusal = not_a_sender(context["permissions"])
+            respond(
+                text=refusal,
+                blocks=render.error(refusal),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        prefill = Prefill(platform=platform_of(message), client=message.client_id)
+        channel = (body.get("channel") or {}).get("id") or message.slack_channel
+        open_form(client, respond, body["trigger_id"], context["inputs"], channel, prefill)
+
+
+def _message_of(value: Any, context: BoltContext) -> Message | None:
+    try:
+        data = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    number = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return context["lookups"].store.messages.get(number)

@@ -21,7 +21,7 @@ from bot.services.permissions import Permissions
 from bot.services.sending import Sending
 from bot.slack import render
 from bot.slack.explain import explain, form_unavailable, not_a_sender, oops, storage_down
-from bot.slack.forms import help_blocks, send_form
+from bot.slack.forms import Prefill, help_blocks, send_form
 from handlers.commands import grammar
 from handlers.commands.mass import answer_mass, open_mass_form
 from storage import StorageUnavailable
@@ -79,14 +79,19 @@ def may_send(context: BoltContext, user_id: str) -> bool:
 
 
 def open_form(
-    client: WebClient, respond: Respond, trigger_id: str, inputs: Inputs, channel: str
+    client: WebClient,
+    respond: Respond,
+    trigger_id: str,
+    inputs: Inputs,
+    channel: str,
+    prefill: Prefill | None = None,
 ) -> None:
     """Open the send form; if Slack will not (a trigger past its 3 s, Slack down), say so
     instead of raising after the ack (Bolt would then lose the ack: bolt-python 1.30)."""
     try:
         client.views_open(
             trigger_id=trigger_id,
-            view=send_form(inputs.default_platform, channel, inputs.platforms),
+            view=send_form(inputs.default_platform, channel, inputs.platforms, prefill),
         )
     except SlackApiError as exc:
         logger.warning("views.open failed: %s", exc.response.get("error"))
