@@ -293,6 +293,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_platforms": settings.mass.platforms,
             "mass_rate": settings.mass.rate,
             "mass_labels": labels,
+            "slack_api_url": settings.slack_api_url,
             "mass_max_recipients": settings.mass.max_recipients,
         },
     )

@@ -89,19 +89,31 @@ class MassSends:
         now: float,
         detail: dict[str, Any] | None = None,
         owed: Callable[[MassRequest], Iterable[Owed]] = lambda _request: (),
+        sources: Iterable[MassState] | None = None,
+        pause_reasons: Iterable[str] | None = None,
         **changes: Any,
     ) -> MassRequest | None:
         """Move the request to `target` if its state allows it, with the audit event and what
         the change owes Slack (`owed(request)`), all in one transaction; None when its state
-        does not allow it (someone decided first, or the click is old)."""
+        does not allow it (someone decided first, the click is old, it expired).
+
+        `sources` narrows the states it may come from (a resume comes from paused only);
+        `pause_reasons`, the pauses it may end (an approver's pause is not the requester's to
+        end). A pending request past its expiry time is decided by nobody."""
         allowed = sources_of(target)
+        if sources is not None:
+            allowed = [str(s) for s in sources if str(s) in allowed]
+        reasons = list(pause_reasons or [])
         sets = ", ".join(f"{name} = ?" for name in changes)
         with self._db.write() as db:
             row = one(
                 db,
                 f"UPDATE mass_requests SET state = ?{', ' + sets if sets else ''} "
-                f"WHERE id = ? AND state IN ({', '.join('?' for _ in allowed)}) RETURNING *",
-                [str(target), *changes.values(), request_id, *allowed],
+                f"WHERE id = ? AND state IN ({', '.join('?' for _ in allowed) or 'NULL'}) "
+                "AND NOT (state = 'pending' AND ? != 'expired' AND COALESCE(expires_at, 1e300) <= ?) "
+                + (f"AND pause_reason IN ({', '.join('?' for _ in reasons)}) " if reasons else "")
+                + "RETURNING *",
+                [str(target), *changes.values(), request_id, *allowed, str(target), now, *reasons],
             )
             if row is None:
                 return None
@@ -212,15 +224,26 @@ class MassSends:
     # -- the run ------------------------------------------------------------------------------
 
     def claim(self, request_id: int, owner: str, now: float, lease: float) -> MassRecipient | None:
-        """The next pending recipient of a running request, leased to `owner`."""
+        """The next pending recipient of one running request, leased to `owner`."""
+        return self._claim("r.request_id = ?", [request_id], owner, now, lease)
+
+    def claim_any(self, owner: str, now: float, lease: float) -> MassRecipient | None:
+        """The next pending recipient of the oldest running request that has one: a request
+        whose last recipients are in flight does not hold up the next one."""
+        return self._claim("1", [], owner, now, lease)
+
+    def _claim(
+        self, where: str, params: list[Any], owner: str, now: float, lease: float
+    ) -> MassRecipient | None:
         with self._db.write() as db:
             row = one(
                 db,
                 "UPDATE mass_recipients SET state = 'sending', lease_owner = ?, lease_expires = ? "
                 "WHERE id = (SELECT r.id FROM mass_recipients r JOIN mass_requests q "
-                "ON q.id = r.request_id WHERE r.request_id = ? AND r.state = 'pending' "
-                "AND q.state = 'running' ORDER BY r.position LIMIT 1) RETURNING *",
-                [owner, now + lease, request_id],
+                f"ON q.id = r.request_id WHERE {where} AND r.state = 'pending' "
+                "AND q.state = 'running' AND q.quiet_until IS NULL "
+                "ORDER BY r.request_id, r.position LIMIT 1) RETURNING *",
+                [owner, now + lease, *params],
             )
         return MassRecipient.from_row(row) if row else None
 
@@ -248,17 +271,15 @@ class MassSends:
         with self._db.write() as db:
             if not _settle(db, recipient, owner, "state = 'failed', error = ?", [error]):
                 return None
-            row = one(
-                db,
-                "UPDATE mass_requests SET failures_in_a_row = failures_in_a_row + 1 "
-                "WHERE id = ? RETURNING failures_in_a_row",
-                [recipient.request_id],
-            )
-        return int(row["failures_in_a_row"]) if row else 0
+            return _one_more_failure(db, recipient.request_id)
 
-    def unknown(self, recipient: MassRecipient, owner: str, error: str) -> bool:
+    def unknown(self, recipient: MassRecipient, owner: str, error: str) -> int | None:
+        """Record a lost answer; it counts among the failures in a row (a Hey Now that loses
+        every answer must pause the run, not burn it). None: not ours."""
         with self._db.write() as db:
-            return _settle(db, recipient, owner, "state = 'unknown', error = ?", [error])
+            if not _settle(db, recipient, owner, "state = 'unknown', error = ?", [error]):
+                return None
+            return _one_more_failure(db, recipient.request_id)
 
     def release(self, recipient: MassRecipient, owner: str) -> bool:
         """Give a claim back unsent (the run paused between the claim and the send)."""
@@ -414,6 +435,16 @@ def _insert_batch(db: Any, batch: list[tuple[int, int, str, str]]) -> None:
             "VALUES (?, ?, ?, ?)",
             batch,
         )
+
+
+def _one_more_failure(db: Any, request_id: int) -> int:
+    row = one(
+        db,
+        "UPDATE mass_requests SET failures_in_a_row = failures_in_a_row + 1 "
+        "WHERE id = ? RETURNING failures_in_a_row",
+        [request_id],
+    )
+    return int(row["failures_in_a_row"]) if row else 0
 
 
 def _settle(db: Any, recipient: MassRecipient, owner: str, sets: str, params: list[Any]) -> bool:

@@ -102,7 +102,8 @@ def test_every_recipient_is_sent_once_and_the_run_finishes_once(store):
     assert request.state is MassState.FINISHED
     assert store.mass.progress(request).sent == 5
     keys = outbox_keys(store)
-    assert f"q{rid}:summary:1" in keys and f"q{rid}:note:finished:U1:1" in keys
+    assert f"q{rid}:summary:1" in keys
+    assert any(k.startswith(f"q{rid}:note:finished:U1:1:") for k in keys)
     assert [e["kind"] for e in store.mass.events(rid)][-2:] == ["started", "finished"]
 
 
@@ -141,7 +142,7 @@ def test_failures_in_a_row_pause_the_run_by_itself(store):
     assert len(heynow.sent) == 3
     request = store.mass.get(rid)
     assert request.state is MassState.PAUSED and request.pause_reason is PauseReason.FAILURES
-    assert f"q{rid}:note:paused_itself:U1:1" in outbox_keys(store)
+    assert any(k.startswith(f"q{rid}:note:paused_itself:U1:1:") for k in outbox_keys(store))
 
 
 def test_a_success_between_failures_keeps_it_running(store):

@@ -130,9 +130,10 @@ def mass_update(
 
 
 def mass_note(request_id: int, note: str, user: str, at: float, **params: Any) -> Owed:
-    """A direct message to a person about a mass send (its requester, mostly)."""
+    """A direct message to a person about a mass send (its requester, mostly). Its key holds
+    the moment of the change it tells of: a second pause is news again, a retry is not."""
     return Owed(
-        f"q{request_id}:note:{note}:{user}:{params.pop('round', 1)}",
+        f"q{request_id}:note:{note}:{user}:{params.pop('round', 1)}:{at:.6f}",
         PostKind.DM,
         f"user:{user}",
         at,

@@ -147,7 +147,7 @@ MASS_TRANSITIONS: dict[MassState, frozenset[MassState]] = {
     MassState.RUNNING: frozenset(
         {MassState.PAUSED, MassState.FINISHED, MassState.CANCELLED, MassState.STOPPED}
     ),
-    MassState.PAUSED: frozenset({MassState.RUNNING, MassState.CANCELLED}),
+    MassState.PAUSED: frozenset({MassState.RUNNING, MassState.APPROVED, MassState.CANCELLED}),
     MassState.FINISHED: frozenset({MassState.RUNNING}),  # retry the failed
 }
 
@@ -173,13 +173,19 @@ class MassEvent(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     QUIET_HOURS = "quiet_hours"  # waits for the quiet hours to end
+    QUIET_HOURS_ENDED = "quiet_hours_ended"  # goes on after them
     CANCELLED = "cancelled"
     STOPPED = "stopped"
     FINISHED = "finished"
     EXPIRED = "expired"
     RETRIED = "retried"
+    NOT_POSTED = "not_posted"  # Slack never took its approval post
 
 
 class PauseReason(StrEnum):
-    BY_PERSON = "by_person"
+    """Who may end a pause: a requester's own, anyone who may follow it; an approver's or the
+    run's own (failures in a row), approvers only."""
+
+    BY_PERSON = "by_person"  # the requester
+    BY_APPROVER = "by_approver"
     FAILURES = "failures"  # HEYNOW_MASS_MAX_FAILURES in a row

@@ -45,9 +45,11 @@ class RunPolicy:
 
 def pacing(rate: float) -> list[Rate]:
     """The limiter's rates: `rate` a second, spread over tenths of a second rather than sent
-    in a burst at the start of each second."""
-    per_second = max(1, round(rate))
-    return [Rate(max(1, math.ceil(per_second / 10)), 100), Rate(per_second, 1000)]
+    in a burst at the start of each second; below ten a second, one send every 1/rate s."""
+    if rate < 10:
+        return [Rate(1, max(1, round(1000 / rate)))]
+    per_second = round(rate)
+    return [Rate(math.ceil(per_second / 10), 100), Rate(per_second, 1000)]
 
 
 class MassRun:
@@ -75,29 +77,26 @@ class MassRun:
 
     def step(self) -> bool:
         """Send one recipient; False when there is nothing to send now."""
-        request = self._running()
-        if request is None:
+        now = self.clock()
+        if self.policy.quiet is not None and self.policy.quiet.contains(now):
+            return False
+        running = self.store.mass.in_state(MassState.RUNNING)
+        if not running:
             return False
         if not self._limiter.try_acquire("mass", blocking=True, timeout=WAIT_SECONDS):
             return True  # paced: the turn goes back, and comes again
         token = f"{self.owner}:m{next(self._claims)}"
-        recipient = self.store.mass.claim(
-            request.id, token, self.clock(), self.policy.lease_seconds
-        )
+        recipient = self.store.mass.claim_any(token, self.clock(), self.policy.lease_seconds)
         if recipient is None:
-            self._finish(request)
-            return True
+            for ending in running:  # the last ones were in flight: done, when they land
+                self._finish(ending)
+            return False
+        found = next((r for r in running if r.id == recipient.request_id), None)
+        request = found or self.store.mass.get(recipient.request_id)
+        assert request is not None  # a claimed recipient's request exists
         self._send(request, recipient, token)
         self._show_progress(request)
         return True
-
-    def _running(self) -> MassRequest | None:
-        """The oldest running request that may send now (not in quiet hours)."""
-        now = self.clock()
-        if self.policy.quiet is not None and self.policy.quiet.contains(now):
-            return None
-        running = self.store.mass.in_state(MassState.RUNNING)
-        return running[0] if running else None
 
     def _send(self, request: MassRequest, recipient: MassRecipient, token: str) -> None:
         ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
@@ -108,15 +107,19 @@ class MassRun:
             self._stop(request)
         except DeliveryUnknown as exc:
             logger.warning("A mass send's answer was lost (%s): %s", recipient.id, exc)
-            self.store.mass.unknown(recipient, token, type(exc).__name__)
+            self._failed(
+                request, self.store.mass.unknown(recipient, token, type(exc).__name__), exc
+            )
         except HeyNowError as exc:
-            failures = self.store.mass.failed(recipient, token, type(exc).__name__)
-            if failures is not None and failures >= self.policy.max_failures:
-                self._pause_itself(request, type(exc).__name__)
+            self._failed(request, self.store.mass.failed(recipient, token, type(exc).__name__), exc)
         else:
             self.store.mass.sent(
                 recipient, token, hey_id, self.clock(), self.policy.first_poll_seconds
             )
+
+    def _failed(self, request: MassRequest, in_a_row: int | None, exc: HeyNowError) -> None:
+        if in_a_row is not None and in_a_row >= self.policy.max_failures:
+            self._pause_itself(request, type(exc).__name__)
 
     # -- the run's own decisions ----------------------------------------------------------------
 
@@ -129,7 +132,7 @@ class MassRun:
             actor="app",
             now=now,
             detail={"reason": "PermissionDenied"},
-            owed=lambda r: _told(r, "stopped", now),
+            owed=lambda r: [*_told(r, "stopped", now), *mass_summary(r.id, r.round, now)],
             reason="PermissionDenied",
         )
         if done is not None:
@@ -196,6 +199,7 @@ class MassRun:
                     actor="app",
                     now=now,
                     owed=lambda r: [mass_update(r.id, "started", now)],
+                    sources=[MassState.APPROVED],  # a pause since the read stays a pause
                     started_at=now,
                 )
         for request in self.store.mass.in_state(MassState.RUNNING):

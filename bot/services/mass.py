@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain import MassEvent, MassState, PauseReason
-from bot.domain.mass import MassRequest
-from bot.domain.owed import Owed, mass_note, mass_post, mass_update
+from bot.domain.mass import MassRequest, Progress
+from bot.domain.owed import Owed, mass_note, mass_post, mass_summary, mass_update
 from bot.heynow import Channel, HeyNowClient, PlatformRef
 from bot.i18n import Texts
 from bot.services.inputs import SlackOrigin
@@ -54,6 +54,7 @@ class Verdict(StrEnum):
     OWN_REQUEST = "own_request"  # four eyes: the requester may not approve it
     NOT_ALLOWED = "not_allowed"  # neither its requester nor an approver
     TOO_LATE = "too_late"  # its state no longer allows it (decided, finished, expired)
+    OPTED_OUT = "opted_out"  # a test to a number that asked not to be messaged
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class MassSends:
         self.clock = clock
         self._wake_outbox = wake_outbox
         self._wake_runner = wake_runner
+
+    def get(self, request_id: int | None) -> MassRequest | None:
+        return self.store.mass.get(request_id) if request_id is not None else None
 
     @property
     def available(self) -> bool:
@@ -166,24 +170,37 @@ class MassSends:
         return self._decided(done, request_id)
 
     def pause(self, request_id: int, user: str) -> Decided:
+        """An approver's pause is theirs to end; the requester's, either's."""
+        reason = (
+            PauseReason.BY_APPROVER if self.permissions.may_approve(user) else PauseReason.BY_PERSON
+        )
         return self._by_requester_or_approver(
             request_id,
             user,
             MassState.PAUSED,
             MassEvent.PAUSED,
-            pause_reason=str(PauseReason.BY_PERSON),
+            detail={"reason": str(reason)},
+            pause_reason=str(reason),
         )
 
     def resume(self, request_id: int, user: str) -> Decided:
+        """From a pause only; back to waiting for its time if it had not started. A pause the
+        run made itself, or an approver made, only an approver ends: in the same guarded
+        transition, so a click racing a new pause cannot end it."""
         request = self.store.mass.get(request_id)
-        stopped_itself = request is not None and request.pause_reason is PauseReason.FAILURES
-        if stopped_itself and not self.permissions.may_approve(user):  # an approver decides
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        approver = self.permissions.may_approve(user)
+        if request.pause_reason not in (None, PauseReason.BY_PERSON) and not approver:
             return Decided(Verdict.NOT_APPROVER, request)
+        target = MassState.RUNNING if request.started_at else MassState.APPROVED
         return self._by_requester_or_approver(
             request_id,
             user,
-            MassState.RUNNING,
+            target,
             MassEvent.RESUMED,
+            sources=[MassState.PAUSED],
+            pause_reasons=None if approver else [str(PauseReason.BY_PERSON)],
             pause_reason=None,
             failures_in_a_row=0,
         )
@@ -207,14 +224,22 @@ class MassSends:
             self._wake_runner()
         return self._decided(done, request_id)
 
-    def send_test(self, request_id: int, user: str, client_id: str) -> str:
-        """Send the first recipient's text to `client_id` (a number the clicker typed); returns
-        its idMessageHey. Raises bot.heynow.HeyNowError as any send does."""
+    def send_test(self, request_id: int, user: str, client_id: str) -> str | Verdict:
+        """Send the first recipient's text to `client_id` (a number the clicker typed); its
+        idMessageHey, or why not: only its requester and approvers, only while it is still to
+        be decided or sent, never to a number on the opt-out list. Raises
+        bot.heynow.HeyNowError as any send does."""
         request = self.store.mass.get(request_id)
         first = self.store.mass.samples(request_id, 1)
         if request is None or not first:
-            raise LookupError(request_id)
-        ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
+            return Verdict.NOT_FOUND
+        if not self.may_follow(request, user):
+            return Verdict.NOT_ALLOWED
+        if request.state.final or request.state is MassState.FINISHED:
+            return Verdict.TOO_LATE
+        if client_id in self.store.mass.opted_out(request.channel_id):
+            return Verdict.OPTED_OUT
+        ref = PlatformRef(Channel(request.channel_id), request.platform_id)
         hey_id = self.heynow.send_mass_message(ref, client_id, first[0].text)
         self.store.mass.note(
             request_id, MassEvent.TEST_SENT, actor=user, now=self.clock(), to=client_id
@@ -228,7 +253,16 @@ class MassSends:
         return request.requester == user or self.permissions.may_approve(user)
 
     def _by_requester_or_approver(
-        self, request_id: int, user: str, target: MassState, event: MassEvent, **changes: Any
+        self,
+        request_id: int,
+        user: str,
+        target: MassState,
+        event: MassEvent,
+        *,
+        detail: dict[str, Any] | None = None,
+        sources: list[MassState] | None = None,
+        pause_reasons: list[str] | None = None,
+        **changes: Any,
     ) -> Decided:
         request = self.store.mass.get(request_id)
         if request is None:
@@ -242,7 +276,10 @@ class MassSends:
             event,
             actor=user,
             now=now,
+            detail=detail,
             owed=lambda r: self._told(r, str(event), now, by=user),
+            sources=sources,
+            pause_reasons=pause_reasons,
             **changes,
         )
         if done is not None:
@@ -259,8 +296,11 @@ class MassSends:
         return mass_update(request.id, f"{request.state}:{request.round}:{now:.3f}", now)
 
     def _told(self, request: MassRequest, note: str, now: float, *, by: str) -> list[Owed]:
-        """The approval post shows the change; its requester is told unless they made it."""
+        """The approval post shows the change; its requester is told unless they made it; a
+        run cancelled part way gets its summary and report too."""
         owed = [self._update(request, now)]
+        if request.state is MassState.CANCELLED and request.started_at:
+            owed.extend(mass_summary(request.id, request.round, now))
         if by != request.requester:
             owed.append(
                 mass_note(request.id, note, request.requester, now, by=by, round=request.round)
@@ -279,6 +319,9 @@ class MassViews:
         """Approvers see every recent request; others their own."""
         mine = None if self.sends.permissions.may_approve(user) else user
         return self.store.mass.listing(requester=mine)
+
+    def history(self, request: MassRequest) -> tuple[Progress, list[dict[str, Any]]]:
+        return self.store.mass.progress(request), self.store.mass.events(request.id)
 
     def shown(self, request_id: int, user: str) -> MassRequest | Verdict:
         request = self.store.mass.get(request_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain import MassState
+from bot.domain import MassState, PauseReason
 from bot.domain.mass import MassRecipient, MassRequest, Progress
 from bot.heynow import Channel, PlatformRef
 from bot.i18n import current, knows, plural, say
@@ -53,12 +53,12 @@ def approval_post(
 ) -> tuple[str, list[Block]]:
     """The request as approvers see it, and as it runs: who asked, from where, how many, what
     they will read, and what can be done now."""
-    head = say(
+    head = plural(
         "mass.head",
+        request.total,
         id=request.id,
         requester=f"<@{request.requester}>",
         platform=label_of(request, labels),
-        count=current().number(request.total),
     )
     lines = [head, *_left_out(request), _state_line(request, progress, rate)]
     distinct = list(dict.fromkeys(s.text for s in samples))  # a text with no placeholder is one
@@ -123,10 +123,8 @@ def _state_line(request: MassRequest, progress: Progress, rate: float) -> str:
         eta = progress.eta_seconds(rate)
         line += "\n" + say("mass.line.rate", rate=current().number(round(rate)), eta=_duration(eta))
     elif state is MassState.PAUSED:
-        why = (
-            "failures" if request.pause_reason and request.pause_reason == "failures" else "person"
-        )
-        line += "\n" + say(f"mass.line.paused.{why}", error=escape(request.reason or ""))
+        why = "failures" if request.pause_reason == PauseReason.FAILURES else "person"
+        line += "\n" + say(f"mass.line.paused.{why}", error=failure_words(request.reason or ""))
     elif state is not MassState.RUNNING:
         line += "\n" + say(f"mass.line.{state}")
     return line
@@ -199,7 +197,7 @@ def summary(request: MassRequest, progress: Progress) -> tuple[str, list[Block]]
         ),
     ]
     for reason, count in progress.failures:
-        lines.append(say("mass.summary.failure", reason=failure_words(reason), count=number(count)))
+        lines.append(plural("mass.summary.failure", count, reason=failure_words(reason)))
     if progress.unknown:
         lines.append(say("mass.summary.unknown"))
     text = say("mass.summary.notification", id=request.id)
@@ -224,8 +222,8 @@ def note(request: MassRequest, what: str, params: dict[str, Any]) -> str:
     )
 
 
-def report_csv_name(request: MassRequest) -> str:
-    return f"heynow-mass-{request.id}-round-{request.round}.csv"
+def report_csv_name(request: MassRequest, round_: int) -> str:
+    return say("mass.report.file_name", id=request.id, round=round_)
 
 
 def reject_form(request_id: int) -> dict[str, Any]:
@@ -291,11 +289,11 @@ def listing(requests: list[MassRequest], labels: Labels) -> list[Block]:
         return [section(say("mass.list.empty"))]
     texts = current()
     lines = [
-        say(
+        plural(
             "mass.list.line",
+            r.total,
             id=r.id,
             state=_state_word(r.state),
-            count=texts.number(r.total),
             platform=label_of(r, labels),
             requester=f"<@{r.requester}>",
             when=texts.when(r.created_at),
@@ -321,11 +319,20 @@ def shown(
             f"mass.event.{event['kind']}",
             when=texts.when(event["at"]),
             who=f"<@{event['actor']}>" if event["actor"] != "app" else say("mass.event.app"),
-            reason=shorten(str(event["detail"].get("reason") or ""), REASON_LIMIT),
+            reason=_event_reason(event),
         )
         for event in events
     ]
     return [*post, section(say("mass.history.title")), *sections(lines)]
+
+
+def _event_reason(event: dict[str, Any]) -> str:
+    """A pause's reason is a code, in the reader's words; a rejection's, the approver's own."""
+    reason = str(event["detail"].get("reason") or "")
+    if event["kind"] == "paused" and reason:
+        key = f"mass.pause_reason.{reason}"
+        return say(key) if knows(key) else escape(reason)
+    return shorten(reason, REASON_LIMIT)
 
 
 def opt_out_answer(verb: str, changed: int, asked: int, invalid: list[str]) -> list[Block]:

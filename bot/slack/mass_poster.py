@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.domain import OutboxState, PostKind
+from bot.domain import MassEvent, OutboxState, PostKind
 from bot.domain.mass import MassRequest
+from bot.domain.owed import Owed, mass_note
 from bot.domain.records import OutboxRow
 from bot.i18n import say
 from bot.slack import mass_blocks
@@ -32,6 +33,15 @@ class MassPosts:
     def request_of(self, row: OutboxRow) -> MassRequest | None:
         request_id = row.payload.get("request")
         return self.store.mass.get(int(request_id)) if request_id is not None else None
+
+    def not_posted(self, row: OutboxRow) -> Owed | None:
+        """Its approval post never went out: its requester must not wait for nothing."""
+        request = self.request_of(row)
+        if request is None:
+            return None
+        now = self.poster.clock()
+        self.store.mass.note(request.id, MassEvent.NOT_POSTED, actor="app", now=now)
+        return mass_note(request.id, "not_posted", request.requester, now)
 
     def deliver(self, row: OutboxRow) -> None:
         request = self.request_of(row)
@@ -93,13 +103,14 @@ class MassPosts:
     def _report(self, row: OutboxRow, request: MassRequest) -> None:
         """files_upload_v2 (scope files:write) into the approval post's thread."""
         channel, thread = request.approval_channel or "", request.approval_ts or ""
-        title = say("mass.report.title", id=request.id, round=request.round)
+        round_ = int(row.payload.get("round") or request.round)  # the run it reports on
+        title = say("mass.report.title", id=request.id, round=round_)
         self.poster.call(
             "files_upload_v2",
             f"channel:{channel}",
             channel=channel,
             thread_ts=thread,
-            filename=mass_blocks.report_csv_name(request),
+            filename=mass_blocks.report_csv_name(request, round_),
             content=report_csv(self.store.mass.report(request.id)),
             title=title,
             initial_comment=say("mass.summary.report"),

@@ -487,6 +487,8 @@ class Poster:
                 message.id,
                 notice=SenderNotice.NOT_POSTED.value,
             )
+        elif row.kind is PostKind.MASS_POST:
+            tell = self.mass.not_posted(row)
         elif row.kind is PostKind.EPHEMERAL and row.user:
             tell = direct_message(
                 f"{row.dedupe_key}:given_up",
@@ -501,7 +503,7 @@ class Poster:
 
     def _pause_key(self, row: OutboxRow) -> str:
         message = row.message
-        if row.kind is PostKind.STATUS_LINE:
+        if row.kind in (PostKind.STATUS_LINE, PostKind.MASS_UPDATE):
             return "method:chat.update"
         if row.kind in (PostKind.REPLY,) and message is not None and message.thread:
             return f"channel:{message.thread[0]}"

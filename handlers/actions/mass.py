@@ -85,7 +85,7 @@ def ask_where(
     with speaking(context["texts"]):
         request_id = mass_blocks.request_of(action.get("value"))
         sends: MassSends = context["mass"]
-        request = sends.store.mass.get(request_id) if request_id is not None else None
+        request = sends.get(request_id)
         if request is None:
             _tell(respond, out_of_date())
             return

@@ -74,17 +74,15 @@ def _shown(views: MassViews, request_id: int, user: str, context: BoltContext) -
         return render.error(say("mass.unknown_request", id=request_id))
     if not isinstance(found, MassRequest):
         return render.error(say("mass.not_yours", id=request_id))
-    store = views.store
-    return mass_blocks.shown(
-        found,
-        store.mass.progress(found),
-        store.mass.events(found.id),
-        context["mass_rate"],
-        context["mass_labels"],
-    )
+    progress, events = views.history(found)
+    return mass_blocks.shown(found, progress, events, context["mass_rate"], context["mass_labels"])
 
 
 def _opt_out(views: MassViews, parsed: grammar.OptOut, user: str, inputs: Inputs) -> list[Any]:
+    """Who asked not to be messaged is the team's to keep: its senders read and add to the
+    list; approvers (where there are) take numbers off it."""
+    if not views.sends.permissions.may_send(user):
+        return render.error(not_a_sender(views.sends.permissions))
     channel = inputs.platform(parsed.platform).channel
     if parsed.verb == "list":
         return mass_blocks.opt_out_list(sorted(views.opted_out(channel)))

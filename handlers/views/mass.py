@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 from slack_bolt import Ack, App, BoltContext
@@ -19,7 +20,7 @@ from bot.heynow import Channel, HeyNowError, PlatformRef
 from bot.i18n import say, speaking
 from bot.mrkdwn import as_plain, escape
 from bot.services.inputs import SlackOrigin
-from bot.services.mass import MassSends
+from bot.services.mass import MassSends, Verdict
 from bot.services.mass_intake import MassForm, Problem, check_request
 from bot.services.recipients import MAX_FILE_BYTES, ClientIds
 from bot.slack import mass_blocks
@@ -133,6 +134,13 @@ def _download(
     return (name, bytes(data)), None
 
 
+def _slack_file_host(url: str, context: BoltContext) -> bool:
+    parsed, api = urlparse(url), urlparse(context["slack_api_url"])
+    if parsed.scheme == "https" and parsed.hostname == "files.slack.com":
+        return True
+    return (parsed.scheme, parsed.netloc) == (api.scheme, api.netloc)
+
+
 def _first_names(form: MassForm, context: BoltContext) -> dict[str, str] | None:
     """First names from the platform's agenda, for a text that uses {first_name}; the file's
     own column wins. Only what Hey Now gives in time for the ack (the agenda is cached for
@@ -147,7 +155,7 @@ def _first_names(form: MassForm, context: BoltContext) -> dict[str, str] | None:
         return None
     if not contacts:
         return None
-    return {c.client_id: c.name.split()[0] for c in contacts if c.name}
+    return {c.client_id: c.name.split()[0] for c in contacts if c.name and c.name.split()}
 
 
 def submit_rejection(
@@ -171,7 +179,7 @@ def submit_test(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     with speaking(context["texts"]):
         sends: MassSends = context["mass"]
         request_id = mass_blocks.request_of(view.get("private_metadata"))
-        request = sends.store.mass.get(request_id) if request_id is not None else None
+        request = sends.get(request_id)
         if request is None:
             ack(**_errors({"client": say("answer.form_out_of_date")}))
             return
@@ -188,10 +196,13 @@ def submit_test(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
 
 
 def _send_test(sends: MassSends, request_id: int, user: str, client_id: str, view_id: Any) -> None:
-    request = sends.store.mass.get(request_id)
+    request = sends.get(request_id)
     try:
-        hey_id = sends.send_test(request_id, user, client_id)
-        text = say("mass.verdict.done.test", client=escape(client_id), hey_id=escape(hey_id))
+        sent = sends.send_test(request_id, user, client_id)
+        if isinstance(sent, Verdict):
+            text = say(f"mass.verdict.{sent}")
+        else:
+            text = say("mass.verdict.done.test", client=escape(client_id), hey_id=escape(sent))
     except HeyNowError as exc:
         ref = PlatformRef(Channel(request.channel_id), request.platform_id) if request else None
         text = explain(exc, action="send", ref=ref, subject=client_id, validated=False)
