@@ -55,7 +55,8 @@ def is_channel_post(method: str, body: dict[str, Any]) -> bool:
 class _Controlled:
     """The stand-in's WSGI app, plus a control face under /_bench/ for the bench that runs it
     in a child process: what it received (`GET /_bench/calls`), a fault to inject
-    (`POST /_bench/faults`, a Fault's fields as JSON), and a wait for the Nth channel post
+    (`POST /_bench/faults`, a Fault's fields as JSON), a file a person uploads
+    (`POST /_bench/files?name=N`, its bytes as the body), and a wait for the Nth channel post
     (`GET /_bench/wait?posts=N&timeout=S`, so the bench does not poll the process it measures)."""
 
     def __init__(self) -> None:
@@ -84,6 +85,10 @@ class _Controlled:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             self.standin.inject(Fault(**json.loads(environ["wsgi.input"].read(length))))
             data = {"ok": True}
+        elif path == "/_bench/files":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            base = f"http://{environ['HTTP_HOST']}"
+            data = self.standin.add_file(query["name"], environ["wsgi.input"].read(length), base)
         elif path == "/_bench/wait":
             wanted, deadline = int(query["posts"]), time.monotonic() + float(query["timeout"])
             with self.seen:
@@ -113,6 +118,14 @@ class StandInProcess:
         response = httpx.get(self.url + "/_bench/calls", timeout=30)
         response.raise_for_status()
         return list(response.json())
+
+    def add_file(self, name: str, data: bytes) -> dict[str, Any]:
+        """A file as a person uploads it in a form's file_input (SlackStandIn.add_file)."""
+        response = httpx.post(
+            self.url + "/_bench/files", params={"name": name}, content=data, timeout=30
+        )
+        response.raise_for_status()
+        return dict(response.json())
 
     def wait_posts(self, count: int, timeout: float) -> int:
         """Block until `count` channel posts were taken (or `timeout`); how many were."""
