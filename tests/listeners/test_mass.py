@@ -274,3 +274,18 @@ def test_mass_sends_are_refused_in_words_where_they_are_not_set_up(make_runtime,
     slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
     ack = slack.command("mass")
     assert slack.response(ack.ref)["text"] == ":warning: " + EN("mass.unavailable")
+
+
+def test_a_file_from_anywhere_but_slack_is_not_fetched_with_the_token(slack, standin, runtime):
+    forged = {"id": "F0FORGED", "name": "x.csv", "url_private_download": "http://127.0.0.1:9/steal"}
+    ack = slack.submit(opened_form(slack), mass_values(recipients="", file=forged))
+    assert ack.json["errors"]["file"] == EN("mass.problem.file.download_failed")
+    assert runtime.store.mass.listing() == []
+
+
+def test_only_senders_read_or_add_to_the_opt_out_list(make_runtime, standin):
+    runtime = make_runtime(database="senders.db", HEYNOW_SENDERS="U0ONLYHER")
+    stranger = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
+    said = stranger.answer("optout add 091000001")
+    assert said.startswith(":warning:") and "@U0ONLYHER" in said  # as_text shows mentions so
+    assert runtime.store.mass.opted_out(1) == set()
