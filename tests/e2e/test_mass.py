@@ -310,13 +310,13 @@ def test_pause_resume_and_cancel_hold_the_run_where_it_is(paced, slack, sim):
 
     said = paced.click(asker, paced.shown_with(post, "mass_pause"), "mass_pause")
     assert done("pause", post.request) in said
+    blocks = paced.shown_with(post, "mass_resume")
+    assert app_says("mass.line.paused.person") in as_text({"blocks": blocks})
     wait_for(lambda: settled(paced, post.request, "paused"))
     paused_at = len(mass_calls(sim, ids))
     assert paused_at < 40
     time.sleep(1.2)
     assert len(mass_calls(sim, ids)) == paused_at  # nothing more while paused
-    blocks = paced.shown_with(post, "mass_resume")
-    assert app_says("mass.line.paused.person") in as_text({"blocks": blocks})
 
     assert done("resume", post.request) in paced.click(boss, blocks, "mass_resume")
     wait_for(lambda: len(mass_calls(sim, ids)) >= paused_at + 3)
