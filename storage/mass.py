@@ -212,15 +212,20 @@ class MassSends:
     # -- the run ------------------------------------------------------------------------------
 
     def claim(self, request_id: int, owner: str, now: float, lease: float) -> MassRecipient | None:
-        """The next pending recipient of a running request, leased to `owner`."""
+        """The next pending recipient of a running request, leased to `owner`. Its first send
+        goes alone: until Hey Now has answered one, no other is claimed, so a platform that
+        refuses mass sends (403) is found by one send, not by one per runner."""
         with self._db.write() as db:
             row = one(
                 db,
                 "UPDATE mass_recipients SET state = 'sending', lease_owner = ?, lease_expires = ? "
                 "WHERE id = (SELECT r.id FROM mass_recipients r JOIN mass_requests q "
                 "ON q.id = r.request_id WHERE r.request_id = ? AND r.state = 'pending' "
-                "AND q.state = 'running' ORDER BY r.position LIMIT 1) RETURNING *",
-                [owner, now + lease, request_id],
+                "AND q.state = 'running' ORDER BY r.position LIMIT 1) "
+                "AND (EXISTS (SELECT 1 FROM mass_recipients WHERE request_id = ? "
+                "AND state IN ('sent', 'failed', 'unknown')) OR NOT EXISTS (SELECT 1 FROM "
+                "mass_recipients WHERE request_id = ? AND state = 'sending')) RETURNING *",
+                [owner, now + lease, request_id, request_id, request_id],
             )
         return MassRecipient.from_row(row) if row else None
 

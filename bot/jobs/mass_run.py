@@ -87,7 +87,7 @@ class MassRun:
         recipient = self.store.mass.claim(
             request.id, token, self.clock(), self.policy.lease_seconds
         )
-        if recipient is None:
+        if recipient is None:  # nobody left to send, or the request's first send is still out
             self._finish(request)
             return True
         self._send(request, recipient, token)
@@ -107,8 +107,8 @@ class MassRun:
         try:
             hey_id = self.heynow.send_mass_message(ref, recipient.client_id, recipient.text)
         except PermissionDenied:
+            self._stop(request)  # first: a claim between the two would ask again
             self.store.mass.release(recipient, token)  # refused: it did not go out
-            self._stop(request)
         except DeliveryUnknown as exc:
             logger.warning("A mass send's answer was lost (%s): %s", recipient.id, exc)
             self.store.mass.unknown(recipient, token, type(exc).__name__)
