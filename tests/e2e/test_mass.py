@@ -25,6 +25,7 @@ from tests.e2e.harness import APP_TEXTS, AppProcess, app_env, app_says, wait_for
 from tests.e2e.massview import (
     BOSS,
     MESSENGER,
+    OTHER_BOSS,
     WHATSAPP,
     MassApp,
     buttons,
@@ -145,9 +146,11 @@ def test_an_approved_request_sends_each_recipient_once_and_reports_it(fast, slac
     assert [p for p in top_level(slack, fast.approvals) if request_in(p) == post.request] == [
         post.body
     ]
-    drawn = wait_for(lambda: [u for u in updates(slack, post) if counts(6) in u])
-    assert "100%" in drawn[-1] and app_says("mass.line.finished") in drawn[-1]
-    assert buttons(drawings(slack, post)[-1]["blocks"]) == []  # nothing failed: nothing to retry
+    finished = wait_for(
+        lambda: [d for d in drawings(slack, post) if app_says("mass.line.finished") in as_text(d)]
+    )
+    assert counts(6) in as_text(finished[-1]) and "100%" in as_text(finished[-1])
+    assert buttons(finished[-1]["blocks"]) == []  # nothing failed: nothing to retry
 
     # the summary in its thread, then the report
     [summary] = [m for m in in_thread(slack, post) if m.get("blocks")]
@@ -236,7 +239,8 @@ def test_only_another_approver_approves_and_two_at_once_send_once(fast, slack, s
     time.sleep(0.5)
     assert sorted(c["path"].rsplit("/", 1)[1] for c in mass_calls(sim, ids)) == ids
     history = answer(slack, asker, f"mass show {post.request}")
-    assert history.count(app_says("mass.event.approved", when="", who="")[2:].strip()) == 1
+    approvals = [app_says("mass.event.approved", when="", who=f"@{b}") for b in (BOSS, OTHER_BOSS)]
+    assert sum(history.count(line) for line in approvals) == 1  # decided once
     assert mass_calls(sim, own_ids) == [] and fast.state(own.request) == "pending"
 
 
@@ -267,7 +271,7 @@ def test_a_rejection_with_its_reason_reaches_the_requester_and_sends_nothing(fas
     assert late == app_says(
         "mass.verdict.too_late", id=post.request, state=app_says("mass.state.rejected")
     )
-    time.sleep(1.2)  # a sweep or more
+    time.sleep(0.6)
     assert mass_calls(sim, ids) == []
 
 
@@ -315,8 +319,10 @@ def test_pause_resume_and_cancel_hold_the_run_where_it_is(paced, slack, sim):
     wait_for(lambda: settled(paced, post.request, "paused"))
     paused_at = len(mass_calls(sim, ids))
     assert paused_at < 40
-    time.sleep(1.2)
+    time.sleep(0.8)  # four sends' time at 5 a second
     assert len(mass_calls(sim, ids)) == paused_at  # nothing more while paused
+    shown = counts(paused_at, left=40 - paused_at)  # as it stands, a send in flight included
+    wait_for(lambda: any(shown in u for u in updates(slack, post)), timeout=5)
 
     assert done("resume", post.request) in paced.click(boss, blocks, "mass_resume")
     wait_for(lambda: len(mass_calls(sim, ids)) >= paused_at + 3)
@@ -324,7 +330,7 @@ def test_pause_resume_and_cancel_hold_the_run_where_it_is(paced, slack, sim):
     assert done("cancel", post.request) in said
     wait_for(lambda: settled(paced, post.request, "cancelled"))
     sent = len(mass_calls(sim, ids))
-    time.sleep(1.2)
+    time.sleep(0.8)
     assert len(mass_calls(sim, ids)) == sent < 40  # nothing more after the cancel
 
     recorded = paced.recipients(post.request)
@@ -478,7 +484,7 @@ def test_a_kill_mid_run_resumes_on_restart_and_sends_no_one_twice(tmp_path, slac
 
 
 def test_an_undecided_request_expires_and_a_late_approval_changes_nothing(tmp_path, slack, sim):
-    mass = start(tmp_path, slack, sim, "expiry", HEYNOW_APPROVAL_EXPIRY_HOURS="0.0005")
+    mass = start(tmp_path, slack, sim, "expiry", HEYNOW_APPROVAL_EXPIRY_HOURS="0.0003")
     try:
         ids = clients(3)
         asker = mass.person()
@@ -490,7 +496,7 @@ def test_an_undecided_request_expires_and_a_late_approval_changes_nothing(tmp_pa
         assert late == app_says(
             "mass.verdict.too_late", id=post.request, state=app_says("mass.state.expired")
         )
-        time.sleep(1.2)
+        time.sleep(0.5)
         assert mass.state(post.request) == "expired" and mass_calls(sim, ids) == []
     finally:
         mass.app.stop()
@@ -511,7 +517,7 @@ def test_inside_quiet_hours_an_approved_run_waits_and_says_until_when(tmp_path, 
         mass.click(mass.boss(), post.body["blocks"], "mass_approve")
         line = app_says("mass.line.quiet", until=APP_TEXTS.when(until))
         wait_for(lambda: [u for u in updates(slack, post) if line in u])
-        time.sleep(1.5)
+        time.sleep(1.0)  # the runners' turns come every second when idle
         assert mass_calls(sim, ids) == [] and mass.state(post.request) == "running"
         assert states(mass, post.request) == {"pending": 3}
     finally:
