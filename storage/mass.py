@@ -229,7 +229,9 @@ class MassSends:
 
     def claim_any(self, owner: str, now: float, lease: float) -> MassRecipient | None:
         """The next pending recipient of the oldest running request that has one: a request
-        whose last recipients are in flight does not hold up the next one."""
+        whose last recipients are in flight does not hold up the next one. A request's first
+        send goes alone: until Hey Now has answered one, no other is claimed, so a platform
+        that refuses mass sends (403) is found by one send, not by one per runner."""
         return self._claim("1", [], owner, now, lease)
 
     def _claim(
@@ -241,7 +243,10 @@ class MassSends:
                 "UPDATE mass_recipients SET state = 'sending', lease_owner = ?, lease_expires = ? "
                 "WHERE id = (SELECT r.id FROM mass_recipients r JOIN mass_requests q "
                 f"ON q.id = r.request_id WHERE {where} AND r.state = 'pending' "
-                "AND q.state = 'running' AND q.quiet_until IS NULL "
+                "AND q.state = 'running' AND q.quiet_until IS NULL AND (EXISTS (SELECT 1 FROM "
+                "mass_recipients a WHERE a.request_id = r.request_id AND a.state IN ('sent', "
+                "'failed', 'unknown')) OR NOT EXISTS (SELECT 1 FROM mass_recipients b WHERE "
+                "b.request_id = r.request_id AND b.state = 'sending')) "
                 "ORDER BY r.request_id, r.position LIMIT 1) RETURNING *",
                 [owner, now + lease, *params],
             )

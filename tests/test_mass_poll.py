@@ -63,6 +63,8 @@ def test_statuses_move_and_the_summary_is_owed_once_for_the_batch(store):
     assert poll.tick() == 50
     progress = store.mass.progress(store.mass.get(rid))
     assert (progress.delivered, progress.read) == (50, 25)
+    clock[0] = 110.0  # the slot is over: its one redraw is owed now, never ahead
+    poll.tick()
     summaries = [
         r["dedupe_key"]
         for r in store.db.query(

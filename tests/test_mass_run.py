@@ -11,7 +11,7 @@ import pytest
 from bot.domain import MassEvent, MassState, PauseReason, RecipientState
 from bot.domain.mass import QuietHours
 from bot.heynow import DeliveryUnknown, NotFound, PermissionDenied
-from bot.jobs.mass_run import MassRun, RunPolicy
+from bot.jobs.mass_run import PROGRESS_SECONDS, MassRun, RunPolicy
 from storage import Store
 
 NOON = datetime(2026, 12, 1, 15, 0, tzinfo=UTC).timestamp()  # 12:00 in Montevideo
@@ -198,8 +198,29 @@ def test_a_paused_run_sends_nothing_until_resumed(store):
 
 def test_progress_is_redrawn_once_per_slot_not_once_per_send(store):
     rid = approved(store, 30)
-    run = runner(store, HeyNow(), Clock(NOON))
+    clock = Clock(NOON)
+    run = runner(store, HeyNow(), clock)
     run.sweep()
     run_out(run)
+    clock.now += PROGRESS_SECONDS  # the slot is over: the next sweep redraws it
+    run.sweep()
+    run.sweep()
     progress_rows = [k for k in outbox_keys(store) if k.startswith(f"q{rid}:post:p")]
-    assert len(progress_rows) == 1  # the clock stood still: one slot
+    assert len(progress_rows) == 1  # the clock stood still while it sent: one slot
+
+
+def test_no_redraw_is_owed_for_later_to_hold_up_a_decision(store):
+    """Seen end to end: a progress redraw owed for the end of its slot held the pause's
+    redraw behind it in the post's topic, so the post said "sending" seconds after a pause."""
+    rid = approved(store, 30)
+    clock = Clock(NOON)
+    run = runner(store, HeyNow(), clock)
+    run.sweep()
+    run.step()
+    later = store.db.query(
+        "SELECT dedupe_key FROM outbox WHERE state = 'due' AND next_attempt_at > ?", [clock.now]
+    )
+    assert list(later) == []
+    clock.now += PROGRESS_SECONDS
+    run.sweep()
+    assert any(k.startswith(f"q{rid}:post:p") for k in outbox_keys(store))  # drawn, for now

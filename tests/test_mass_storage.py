@@ -97,6 +97,21 @@ def test_only_the_claim_that_holds_a_recipient_writes_its_outcome(store):
     assert second is not None and second.position == 2
 
 
+def test_the_first_send_goes_alone_then_the_runners_send_side_by_side(store):
+    """Seen end to end: on a platform that refuses mass sends, all eight runners' first
+    claims reached Hey Now before its 403 stopped the run."""
+    rid = running(store, 4)
+    first = store.mass.claim(rid, "runner-a", 200, 30)
+    assert first is not None and store.mass.claim(rid, "runner-b", 200, 30) is None
+    assert store.mass.release(first, "runner-a")  # a 403: it did not go out
+    again = store.mass.claim(rid, "runner-b", 201, 30)
+    assert again is not None and again.position == 1
+    assert store.mass.claim(rid, "runner-c", 201, 30) is None
+    assert store.mass.sent(again, "runner-b", "hey-1", 202, 5)
+    side_by_side = [store.mass.claim(rid, f"runner-{n}", 203, 30) for n in "abc"]
+    assert [r.position for r in side_by_side if r] == [2, 3, 4]
+
+
 def test_a_paused_request_gives_out_no_recipient(store):
     rid = running(store)
     assert store.mass.transition(rid, MassState.PAUSED, MassEvent.PAUSED, actor="U1", now=5)

@@ -44,6 +44,7 @@ class MassPoll:
         self._wake_outbox = wake_outbox
         self._pool = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="mass-poll")
         self._refs: dict[int, PlatformRef] = {}
+        self._moved: dict[int, int] = {}  # request -> the slot its counts first moved in, undrawn
 
     def tick(self) -> int:
         due = self.store.mass.due_polls(self.clock(), BATCH)
@@ -51,13 +52,16 @@ class MassPoll:
             r.request_id for r, m in zip(due, self._pool.map(self._poll, due), strict=True) if m
         }
         now = self.clock()
+        slot = int(now // SUMMARY_SECONDS)
         for request_id in moved:
-            slot = int(now // SUMMARY_SECONDS)
-            at = (slot + 1) * SUMMARY_SECONDS
-            self.store.outbox.owe(
-                mass_update(request_id, f"d{slot}", now, part="summary", not_before=at)
-            )
-        if moved:
+            self._moved.setdefault(request_id, slot)
+        # Owed once its slot is over, never ahead for later: a row due later holds up every
+        # row behind it in the approval post's topic (a pause's redraw, the summary, the report).
+        ended = {rid: s for rid, s in self._moved.items() if s < slot}
+        for request_id, moved_in in ended.items():
+            del self._moved[request_id]
+            self.store.outbox.owe(mass_update(request_id, f"d{moved_in}", now, part="summary"))
+        if ended:
             self._wake_outbox()
         return len(due)
 

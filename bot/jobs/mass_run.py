@@ -8,7 +8,8 @@ twice: an answer lost mid-send leaves it unknown, as a crash does (storage.mass.
 The run pauses by itself after HEYNOW_MASS_MAX_FAILURES refusals in a row, stops at once when
 Hey Now refuses mass sends on the platform (403: it validates contacts), and sends nothing
 inside HEYNOW_QUIET_HOURS. `sweep` (every second or so) starts approved requests when their
-send-not-before time comes, expires the undecided ones, and notes quiet hours.
+send-not-before time comes, expires the undecided ones, notes quiet hours, and redraws the
+progress of the slots that are over.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,7 +73,8 @@ class MassRun:
         self._wake_outbox = wake_outbox
         self._limiter = Limiter(pacing(policy.rate), buffer_ms=1)
         self._claims = itertools.count(1)
-        self._progress_slot: dict[int, int] = {}
+        self._moved: dict[int, int] = {}  # request -> the slot its progress moved in, undrawn
+        self._moved_lock = threading.Lock()
 
     # -- the loop's step ------------------------------------------------------------------------
 
@@ -103,8 +106,8 @@ class MassRun:
         try:
             hey_id = self.heynow.send_mass_message(ref, recipient.client_id, recipient.text)
         except PermissionDenied:
+            self._stop(request)  # first: a claim between the two would ask again
             self.store.mass.release(recipient, token)  # refused: it did not go out
-            self._stop(request)
         except DeliveryUnknown as exc:
             logger.warning("A mass send's answer was lost (%s): %s", recipient.id, exc)
             self._failed(
@@ -173,19 +176,29 @@ class MassRun:
             self._wake_outbox()
 
     def _show_progress(self, request: MassRequest) -> None:
-        """Owe a redraw of the approval post once per PROGRESS_SECONDS slot, at its end."""
-        now = self.clock()
+        """Note that the progress moved: the sweep redraws the approval post once per
+        PROGRESS_SECONDS slot, when the slot is over (`_redraw_progress`)."""
+        slot = int(self.clock() // PROGRESS_SECONDS)
+        with self._moved_lock:
+            self._moved.setdefault(request.id, slot)
+
+    def _redraw_progress(self, now: float) -> None:
+        """Owe the redraws of the slots that are over. Never owed ahead for later: a row due
+        later holds up every row behind it in the post's topic (a pause, the summary)."""
         slot = int(now // PROGRESS_SECONDS)
-        if self._progress_slot.get(request.id) == slot:
-            return
-        self._progress_slot[request.id] = slot
-        at = (slot + 1) * PROGRESS_SECONDS
-        self.store.outbox.owe(mass_update(request.id, f"p{slot}", now, not_before=at))
+        with self._moved_lock:
+            ended = {rid: s for rid, s in self._moved.items() if s < slot}
+            for request_id in ended:
+                del self._moved[request_id]
+        for request_id, moved_in in ended.items():
+            self.store.outbox.owe(mass_update(request_id, f"p{moved_in}", now))
+        if ended:
+            self._wake_outbox()
 
     # -- the sweep --------------------------------------------------------------------------------
 
     def sweep(self) -> None:
-        """Start what is due, expire what nobody decided, note quiet hours."""
+        """Start what is due, expire what nobody decided, note quiet hours, redraw progress."""
         now = self.clock()
         for expired in self.store.mass.expire(now, lambda r: _told(r, "expired", now)):
             logger.info("Mass send %s expired undecided", expired.id)
@@ -204,6 +217,7 @@ class MassRun:
                 )
         for request in self.store.mass.in_state(MassState.RUNNING):
             self._mind_quiet_hours(request, now, quiet)
+        self._redraw_progress(now)
 
     def _mind_quiet_hours(self, request: MassRequest, now: float, quiet: bool) -> None:
         if quiet and self.policy.quiet is not None and request.quiet_until is None:
