@@ -32,14 +32,15 @@ from handlers.actions import agenda_state
 from tests.listeners.harness import check_blocks, check_view
 from tests.test_render import MESSAGE
 
-# Modest example counts keep the whole suite fast; database=None leaves no .hypothesis/ behind.
+# Modest example counts keep the whole suite fast (each test runs once per language, so 25
+# each is 50 a test); database=None leaves no .hypothesis/ behind.
 EXAMPLES = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-FEW = settings(EXAMPLES, max_examples=15)
+FEW = settings(EXAMPLES, max_examples=10)
 
 MESSAGE_TEXT_LIMIT = 12_000  # well under the ~13k where Slack answers msg_blocks_too_long
 SECTION_LIMIT = 3000

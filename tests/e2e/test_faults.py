@@ -32,9 +32,9 @@ def still_sim(tmp_path):
 
 @pytest.fixture
 def slow_sim(still_sim):
-    """... and whose sends take 2 s."""
+    """... and whose sends take 1 s."""
     still_sim.control(
-        "/_sim/faults", {"method": "POST", "path": "/api/message/", "delay": 2, "count": 200}
+        "/_sim/faults", {"method": "POST", "path": "/api/message/", "delay": 1, "count": 200}
     )
     return still_sim
 
@@ -149,7 +149,7 @@ def test_a_short_slack_outage_delays_posts_and_loses_none(tmp_path, slack, sim):
     try:
         person = SlackUser(app, slack.url)
         slack.inject(
-            Fault("chat.postMessage", channel=person.channel, status=503, until=time.time() + 6)
+            Fault("chat.postMessage", channel=person.channel, status=503, until=time.time() + 3)
         )
         for n in range(3):
             person.slash(f"send 59891000001 during the outage {n}")

@@ -462,11 +462,15 @@ def test_a_kill_mid_run_resumes_on_restart_and_sends_no_one_twice(tmp_path, slac
         wait_for(lambda: mass.state(post.request) == "finished", timeout=20)
         [report] = wait_for(lambda: reports(slack, post), timeout=10)
         per_client = Counter(c["path"].rsplit("/", 1)[1] for c in mass_calls(sim, ids))
-        assert set(per_client) == set(ids) and max(per_client.values()) == 1  # none twice
+        assert set(per_client) <= set(ids) and max(per_client.values()) == 1  # none twice
         recorded = mass.recipients(post.request)
         ended = Counter(r["state"] for r in recorded)
         assert set(ended) <= {"sent", "failed", "unknown"}, ended
         assert 1 <= ended["unknown"] <= 8, ended  # at most the 8 runners' sends in flight
+        # A send cut off before its request left never reached Hey Now: it is unknown (the
+        # app cannot tell), never lost and never sent again.
+        unknown = {r["client_id"] for r in recorded if r["state"] == "unknown"}
+        assert set(ids) - set(per_client) <= unknown
         held = {m["id"]: m["client_id"] for m in reached(sim, ids)}
         for r in recorded:
             assert r["state"] != "sent" or held[r["id_message_hey"]] == r["client_id"]
