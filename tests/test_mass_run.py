@@ -11,34 +11,12 @@ import pytest
 from bot.domain import MassEvent, MassState, PauseReason, RecipientState
 from bot.domain.mass import QuietHours
 from bot.heynow import DeliveryUnknown, NotFound, PermissionDenied
-from bot.jobs.mass_run import PROGRESS_SECONDS, MassRun, RunPolicy
+from bot.jobs.mass_run import PROGRESS_SECONDS
 from storage import Store
+from tests.mass_fakes import Clock, HeyNow, run_out, runner
 
 NOON = datetime(2026, 12, 1, 15, 0, tzinfo=UTC).timestamp()  # 12:00 in Montevideo
 NIGHT = datetime(2026, 12, 2, 1, 0, tzinfo=UTC).timestamp()  # 22:00 in Montevideo
-
-
-class HeyNow:
-    """Answers each mass send with the next of `answers` (an exception to raise, or None)."""
-
-    def __init__(self, answers: list[Exception | None] | None = None) -> None:
-        self.answers = list(answers or [])
-        self.sent: list[tuple[str, str]] = []
-
-    def send_mass_message(self, ref, client_id, text):  # noqa: ANN001 (the client's signature)
-        self.sent.append((client_id, text))
-        answer = self.answers.pop(0) if self.answers else None
-        if answer is not None:
-            raise answer
-        return f"hey-{len(self.sent)}"
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -66,24 +44,6 @@ def approved(store: Store, count: int, not_before: float | None = None) -> int:
     assert made is not None
     assert store.mass.transition(made, MassState.APPROVED, MassEvent.APPROVED, actor="U2", now=1)
     return made
-
-
-def runner(store: Store, heynow: HeyNow, clock: Clock, **policy) -> MassRun:
-    settings = {
-        "rate": 1000,
-        "max_failures": 3,
-        "quiet": None,
-        "lease_seconds": 60,
-        "first_poll_seconds": 5,
-    }
-    settings.update(policy)
-    return MassRun(store, heynow, RunPolicy(**settings), owner="test", clock=clock)
-
-
-def run_out(run: MassRun, limit: int = 100) -> None:
-    for _ in range(limit):
-        if not run.step():
-            return
 
 
 def outbox_keys(store: Store) -> list[str]:

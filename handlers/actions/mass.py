@@ -62,14 +62,7 @@ def ask_why(
     """Reject asks for a reason first; only an approver gets the form."""
     ack()
     with speaking(context["texts"]):
-        request_id = mass_blocks.request_of(action.get("value"))
-        if request_id is None:
-            _tell(respond, out_of_date())
-            return
-        if not context["permissions"].may_approve(body["user"]["id"]):
-            _tell(respond, verdict_words(Decided(Verdict.NOT_APPROVER), "reject"))
-            return
-        _open(client, respond, body["trigger_id"], mass_blocks.reject_form(request_id))
+        _ask(action, body, client, respond, context, "reject")
 
 
 def ask_where(
@@ -83,17 +76,36 @@ def ask_where(
     """A test goes to a number the clicker types: its requester or an approver."""
     ack()
     with speaking(context["texts"]):
-        request_id = mass_blocks.request_of(action.get("value"))
-        sends: MassSends = context["mass"]
-        request = sends.get(request_id)
-        if request is None:
-            _tell(respond, out_of_date())
-            return
-        if not sends.may_follow(request, body["user"]["id"]):
-            _tell(respond, verdict_words(Decided(Verdict.NOT_ALLOWED, request), "test"))
-            return
-        form = mass_blocks.test_form(request.id, Channel(request.channel_id))
-        _open(client, respond, body["trigger_id"], form)
+        _ask(action, body, client, respond, context, "test")
+
+
+def _ask(
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+    what: str,
+) -> None:
+    """The form a button asks with, to whoever may answer it; anyone else is told why not."""
+    sends: MassSends = context["mass"]
+    request = sends.get(mass_blocks.request_of(action.get("value")))
+    if request is None:
+        _tell(respond, out_of_date())
+        return
+    user = body["user"]["id"]
+    if what == "reject" and not sends.permissions.may_approve(user):
+        _tell(respond, verdict_words(Decided(Verdict.NOT_APPROVER, request), what))
+        return
+    if what == "test" and not sends.may_follow(request, user):
+        _tell(respond, verdict_words(Decided(Verdict.NOT_ALLOWED, request), what))
+        return
+    form = (
+        mass_blocks.reject_form(request.id)
+        if what == "reject"
+        else mass_blocks.test_form(request.id, Channel(request.channel_id))
+    )
+    _open(client, respond, body["trigger_id"], form)
 
 
 def verdict_words(decided: Decided, what: str) -> str:
