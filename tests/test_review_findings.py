@@ -171,7 +171,7 @@ def test_a_login_that_times_out_inside_a_send_is_not_a_send_that_may_have_gone_o
 def test_a_post_in_a_channel_the_bot_is_not_in_is_looked_for_after_joining(fresh_store, slack):
     now = [time.time()]
     sent_message(fresh_store, at=now[0])
-    slack.inject(Fault("chat.postMessage", delay=1.0))  # posted, answer lost
+    slack.inject(Fault("chat.postMessage", delay=0.6))  # posted, answer lost
     poster = poster_for(fresh_store, slack, lambda: now[0], timeout=0.4)
     assert poster.step()
     joined = []
@@ -184,7 +184,7 @@ def test_a_post_in_a_channel_the_bot_is_not_in_is_looked_for_after_joining(fresh
 
     poster.slack.conversations_history = history
     poster.slack.conversations_join = lambda **kwargs: joined.append(kwargs) or {"ok": True}
-    time.sleep(1.0)
+    time.sleep(0.6)
     now[0] += 5
     for _ in range(3):
         poster.step()
@@ -223,10 +223,10 @@ def test_a_post_that_may_have_gone_out_is_looked_for_before_it_is_given_up(fresh
     t0 = time.time()
     now = [t0]
     sent_message(fresh_store, at=t0)
-    slack.inject(Fault("chat.postMessage", delay=1.0))
+    slack.inject(Fault("chat.postMessage", delay=0.6))
     poster = poster_for(fresh_store, slack, lambda: now[0], give_up=60.0, timeout=0.4)
     assert poster.step()
-    time.sleep(1.0)
+    time.sleep(0.6)
     now[0] = t0 + 61
     for _ in range(3):
         poster.step()
@@ -238,13 +238,13 @@ def test_a_post_that_may_have_gone_out_is_looked_for_before_it_is_given_up(fresh
 def test_a_channel_post_found_again_still_gets_the_status_it_missed(fresh_store, slack):
     now = [time.time()]
     message_id = sent_message(fresh_store, at=now[0])
-    slack.inject(Fault("chat.postMessage", delay=1.0))
+    slack.inject(Fault("chat.postMessage", delay=0.6))
     poster = poster_for(fresh_store, slack, lambda: now[0], timeout=0.4)
     assert poster.step()
     Tracking(
         fresh_store, PollPolicy(1, 10, 600, 3600), wake_outbox=lambda: None, clock=lambda: now[0]
     ).observe(message_id, Status.DELIVERED)
-    time.sleep(1.0)
+    time.sleep(0.6)
     now[0] += 5
     for _ in range(6):
         poster.step()
@@ -255,10 +255,10 @@ def test_a_channel_post_found_again_still_gets_the_status_it_missed(fresh_store,
 def test_a_rate_limited_look_up_waits_out_its_retry_after(fresh_store, slack):
     now = [time.time()]
     sent_message(fresh_store, at=now[0])
-    slack.inject(Fault("chat.postMessage", delay=1.0))
+    slack.inject(Fault("chat.postMessage", delay=0.6))
     poster = poster_for(fresh_store, slack, lambda: now[0], timeout=0.4)
     assert poster.step()
-    time.sleep(1.0)
+    time.sleep(0.6)
     slack.inject(Fault("conversations.history", status=429, retry_after=30))
     now[0] += 5
     assert poster.step()
