@@ -289,3 +289,29 @@ def test_only_senders_read_or_add_to_the_opt_out_list(make_runtime, standin):
     said = stranger.answer("optout add 091000001")
     assert said.startswith(":warning:") and "@U0ONLYHER" in said  # as_text shows mentions so
     assert runtime.store.mass.opted_out(1) == set()
+
+
+def test_the_global_shortcut_opens_the_mass_form(slack):
+    ack = slack.interact({"type": "shortcut", "callback_id": "heynow_mass"})
+    assert ack.status == 200
+    view = wait_for(lambda: slack.opened_views(ack.trigger))[0]
+    assert view["callback_id"] == "heynow_mass_form"
+    choices = view["blocks"][0]["element"]["options"]
+    assert [o["value"] for o in choices] == [MESSENGER, "1:59899000001"]  # the mass platforms only
+
+
+def test_the_global_shortcut_tells_a_non_sender_why_in_a_dm(make_runtime, standin):
+    runtime = make_runtime(
+        database="shortcut.db",
+        HEYNOW_SENDERS="U0ONLYHER",
+        HEYNOW_APPROVALS_CHANNEL=APPROVALS,
+        HEYNOW_APPROVERS=BOSS,
+        HEYNOW_MASS_PLATFORMS=MESSENGER,
+    )
+    slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
+    ack = slack.interact({"type": "shortcut", "callback_id": "heynow_mass"})
+    assert slack.opened_views(ack.trigger) == []
+    told = wait_for(
+        lambda: [c for c in standin.of("chat.postMessage") if c.body.get("channel") == slack.user]
+    )
+    assert "<@U0ONLYHER>" in told[0].body["text"]
