@@ -403,3 +403,16 @@ def test_pasted_and_file_recipients_checked_together():
         ("59891000002", Source.PASTED, None),
     ]
     assert result.duplicates == 1
+
+
+def test_a_long_run_of_blank_rows_ends_the_table():
+    """Spreadsheets keep formatted blank rows down to row 1,048,576; reading them all would
+    miss Slack's 3 s for the form, so a thousand in a row end the table."""
+    from bot.services.recipients import BLANK_ROWS_END, read_file
+
+    lines = ["phone", "091000001", "091000002", *[""] * (BLANK_ROWS_END + 1), "091000003"]
+    table = read_file("\r\n".join(lines).encode(), "list.csv", max_recipients=100)
+    assert [e.typed for e in table.entries] == ["091000001", "091000002"]
+    short = ["phone", "091000001", *[""] * 10, "091000003"]
+    table = read_file("\r\n".join(short).encode(), "list.csv", max_recipients=100)
+    assert [e.typed for e in table.entries] == ["091000001", "091000003"]

@@ -26,6 +26,7 @@ XLSX_UNPACKED_FACTOR = 20  # an .xlsx is a zip: a small file that unpacks to mor
 NUMBER_WORDS_MAX = 16  # an E.164 number has at most 15 digits and a `+`: a bound on the grouping
 SNIFF_CHARS = 8192  # csv.Sniffer looks at every character of its sample; the start is enough
 CONTENT_SAMPLE_ROWS = 200  # rows looked at to find the recipient column by its values
+BLANK_ROWS_END = 1000  # this many blank rows in a row end a file's table
 
 Rows = Generator[tuple[int, list[str]], None, None]  # (row number, cells as text)
 Params = Mapping[str, str | int | tuple[str, ...]]
@@ -281,9 +282,14 @@ def _table(rows: Rows, name: str, max_recipients: int) -> RecipientFile:
     header: list[str] | None = None
     header_row = 0
     data: list[tuple[int, list[str]]] = []
+    blank = 0
     for number, cells in rows:
         if not any(cells):
-            continue  # blank rows (spreadsheets keep many formatted ones) are no one
+            blank += 1  # blank rows (spreadsheets keep many formatted ones) are no one, and
+            if blank > BLANK_ROWS_END:  # a long run of them ends the table: reading a
+                break  # million formatted rows would miss Slack's 3 s for the form
+            continue
+        blank = 0
         if header is None:
             header_row, header = number, cells
             continue
