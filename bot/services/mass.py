@@ -11,11 +11,14 @@ bot.jobs.mass_run's.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from cachetools import TTLCache
 
 from bot.domain import MassEvent, MassState, PauseReason
 from bot.domain.mass import MassRequest, Progress
@@ -27,6 +30,8 @@ from bot.services.permissions import Permissions
 from storage import Store
 
 logger = logging.getLogger(__name__)
+
+OPT_OUT_CACHE_SECONDS = 30  # bounds how stale a list changed by another process could be
 
 
 @dataclass(frozen=True)
@@ -314,6 +319,11 @@ class MassViews:
     def __init__(self, sends: MassSends) -> None:
         self.sends = sends
         self.store = sends.store
+        # Every single send asks whether its client opted out, before its ack: from memory,
+        # not through the database lock the workers write under. This process is the only
+        # writer (one app process per database), and it forgets a channel's list on a change.
+        self._opted_out: TTLCache[int, frozenset[str]] = TTLCache(16, OPT_OUT_CACHE_SECONDS)
+        self._lock = threading.Lock()
 
     def listing(self, user: str) -> list[MassRequest]:
         """Approvers see every recent request; others their own."""
@@ -330,13 +340,31 @@ class MassViews:
         return request if self.sends.may_follow(request, user) else Verdict.NOT_ALLOWED
 
     def opt_out(self, channel: Channel, client_ids: list[str], user: str) -> int:
-        return self.store.mass.opt_out(channel.value, client_ids, by=user, now=self.sends.clock())
+        try:
+            return self.store.mass.opt_out(
+                channel.value, client_ids, by=user, now=self.sends.clock()
+            )
+        finally:
+            self._forget(channel)
 
     def opt_in(self, channel: Channel, client_ids: list[str]) -> int:
-        return self.store.mass.opt_in(channel.value, client_ids)
+        try:
+            return self.store.mass.opt_in(channel.value, client_ids)
+        finally:
+            self._forget(channel)
 
-    def opted_out(self, channel: Channel) -> set[str]:
-        return self.store.mass.opted_out(channel.value)
+    def opted_out(self, channel: Channel) -> frozenset[str]:
+        with self._lock:
+            known = self._opted_out.get(channel.value)
+        if known is None:
+            known = frozenset(self.store.mass.opted_out(channel.value))
+            with self._lock:
+                self._opted_out[channel.value] = known
+        return known
+
+    def _forget(self, channel: Channel) -> None:
+        with self._lock:
+            self._opted_out.pop(channel.value, None)
 
     def may_opt_in(self, user: str) -> bool:
         """Taking a number off the list lets it be messaged again: approvers decide, where

@@ -315,3 +315,11 @@ def test_the_global_shortcut_tells_a_non_sender_why_in_a_dm(make_runtime, standi
         lambda: [c for c in standin.of("chat.postMessage") if c.body.get("channel") == slack.user]
     )
     assert "<@U0ONLYHER>" in told[0].body["text"]
+
+
+def test_a_number_opted_out_after_a_send_is_warned_about_at_the_next(slack, runtime):
+    first = slack.command("send 091000001 hola")  # the opt-out list is read (and kept) here
+    assert "opt-out" not in first.body
+    slack.answer("optout add 091000001")
+    again = slack.command("send 091000001 hola otra vez")
+    assert EN("mass.optout.warning", client="59891000001") in again.body
