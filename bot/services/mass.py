@@ -131,11 +131,9 @@ class MassSends:
     # -- decisions ------------------------------------------------------------------------------
 
     def approve(self, request_id: int, user: str) -> Decided:
-        request = self.store.mass.get(request_id)
-        if request is None:
-            return Decided(Verdict.NOT_FOUND)
-        if not self.permissions.may_approve(user):
-            return Decided(Verdict.NOT_APPROVER, request)
+        request = self._as_approver(request_id, user)
+        if isinstance(request, Decided):
+            return request
         if request.requester == user and not self.policy.allow_self_approval:
             return Decided(Verdict.OWN_REQUEST, request)
         now = self.clock()
@@ -154,11 +152,9 @@ class MassSends:
         return self._decided(done, request_id)
 
     def reject(self, request_id: int, user: str, reason: str) -> Decided:
-        request = self.store.mass.get(request_id)
-        if request is None:
-            return Decided(Verdict.NOT_FOUND)
-        if not self.permissions.may_approve(user):
-            return Decided(Verdict.NOT_APPROVER, request)
+        refused = self._as_approver(request_id, user)
+        if isinstance(refused, Decided):
+            return refused
         now = self.clock()
         done = self.store.mass.transition(
             request_id,
@@ -216,11 +212,9 @@ class MassSends:
         )
 
     def retry_failed(self, request_id: int, user: str) -> Decided:
-        request = self.store.mass.get(request_id)
-        if request is None:
-            return Decided(Verdict.NOT_FOUND)
-        if not self.permissions.may_approve(user):
-            return Decided(Verdict.NOT_APPROVER, request)
+        refused = self._as_approver(request_id, user)
+        if isinstance(refused, Decided):
+            return refused
         now = self.clock()
         done = self.store.mass.retry_failed(
             request_id, actor=user, now=now, owed=lambda r: [self._update(r, now)]
@@ -252,6 +246,15 @@ class MassSends:
         return hey_id
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _as_approver(self, request_id: int, user: str) -> MassRequest | Decided:
+        """The request, for an approver to decide; or why `user` may not."""
+        request = self.store.mass.get(request_id)
+        if request is None:
+            return Decided(Verdict.NOT_FOUND)
+        if not self.permissions.may_approve(user):
+            return Decided(Verdict.NOT_APPROVER, request)
+        return request
 
     def may_follow(self, request: MassRequest, user: str) -> bool:
         """Who may see a request and its history: its requester and the approvers."""
