@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.states import MassState, PauseReason, RecipientState, Status
+from bot.heynow.channels import Channel, PlatformRef
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class MassRequest:
         values["failures_in_a_row"] = values["failures_in_a_row"] or 0
         values["round"] = values["round"] or 1
         return cls(**values)
+
+    @property
+    def ref(self) -> PlatformRef:
+        """The platform it sends from."""
+        return PlatformRef(Channel(self.channel_id), self.platform_id)
 
     @property
     def approval_post(self) -> tuple[str, str] | None:

@@ -129,6 +129,11 @@ def mass_update(
     )
 
 
+def mass_redrawn(request: Any, at: float) -> Owed:
+    """The approval post redrawn after a change of its request's state (or round)."""
+    return mass_update(request.id, f"{request.state}:{request.round}:{at:.3f}", at)
+
+
 def mass_note(request_id: int, note: str, user: str, at: float, **params: Any) -> Owed:
     """A direct message to a person about a mass send (its requester, mostly). Its key holds
     the moment of the change it tells of: a second pause is news again, a retry is not."""

@@ -95,7 +95,7 @@ class MassPoll:
         if ref is None:
             request = self.store.mass.get(recipient.request_id)
             assert request is not None  # a recipient's request is never deleted
-            ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
+            ref = request.ref
             self._refs[recipient.request_id] = ref
         return ref
 

@@ -26,8 +26,8 @@ from pyrate_limiter import Limiter, Rate
 
 from bot.domain import MassEvent, MassState, PauseReason
 from bot.domain.mass import MassRecipient, MassRequest, QuietHours
-from bot.domain.owed import Owed, mass_note, mass_summary, mass_update
-from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowError, PermissionDenied, PlatformRef
+from bot.domain.owed import Owed, mass_note, mass_redrawn, mass_summary, mass_update
+from bot.heynow import DeliveryUnknown, HeyNowClient, HeyNowError, PermissionDenied
 from storage import Store
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class MassRun:
         return True
 
     def _send(self, request: MassRequest, recipient: MassRecipient, token: str) -> None:
-        ref = PlatformRef.parse(f"{request.channel_id}:{request.platform_id}")
+        ref = request.ref
         try:
             hey_id = self.heynow.send_mass_message(ref, recipient.client_id, recipient.text)
         except PermissionDenied:
@@ -248,6 +248,6 @@ class MassRun:
 def _told(request: MassRequest, note: str, now: float, **params: str) -> list[Owed]:
     """The approval post redrawn, and the requester told."""
     return [
-        mass_update(request.id, f"{request.state}:{request.round}:{now:.3f}", now),
+        mass_redrawn(request, now),
         mass_note(request.id, note, request.requester, now, round=request.round, **params),
     ]

@@ -22,7 +22,7 @@ from cachetools import TTLCache
 
 from bot.domain import MassEvent, MassState, PauseReason
 from bot.domain.mass import MassRequest, Progress
-from bot.domain.owed import Owed, mass_note, mass_post, mass_summary, mass_update
+from bot.domain.owed import Owed, mass_note, mass_post, mass_redrawn, mass_summary
 from bot.heynow import Channel, HeyNowClient, PlatformRef
 from bot.i18n import Texts
 from bot.services.inputs import SlackOrigin
@@ -217,7 +217,7 @@ class MassSends:
             return refused
         now = self.clock()
         done = self.store.mass.retry_failed(
-            request_id, actor=user, now=now, owed=lambda r: [self._update(r, now)]
+            request_id, actor=user, now=now, owed=lambda r: [mass_redrawn(r, now)]
         )
         if done is not None:
             self._wake_runner()
@@ -238,7 +238,7 @@ class MassSends:
             return Verdict.TOO_LATE
         if client_id in self.store.mass.opted_out(request.channel_id):
             return Verdict.OPTED_OUT
-        ref = PlatformRef(Channel(request.channel_id), request.platform_id)
+        ref = request.ref
         hey_id = self.heynow.send_mass_message(ref, client_id, first[0].text)
         self.store.mass.note(
             request_id, MassEvent.TEST_SENT, actor=user, now=self.clock(), to=client_id
@@ -300,13 +300,10 @@ class MassSends:
         self._wake_outbox()
         return Decided(Verdict.DONE, done)
 
-    def _update(self, request: MassRequest, now: float) -> Owed:
-        return mass_update(request.id, f"{request.state}:{request.round}:{now:.3f}", now)
-
     def _told(self, request: MassRequest, note: str, now: float, *, by: str) -> list[Owed]:
         """The approval post shows the change; its requester is told unless they made it; a
         run cancelled part way gets its summary and report too."""
-        owed = [self._update(request, now)]
+        owed = [mass_redrawn(request, now)]
         if request.state is MassState.CANCELLED and request.started_at:
             owed.extend(mass_summary(request.id, request.round, now))
         if by != request.requester:

@@ -35,7 +35,7 @@ Labels = dict[str, str]  # a platform (`2:104857600123456`) -> what people call 
 
 
 def ref_of(request: MassRequest) -> PlatformRef:
-    return PlatformRef(Channel(request.channel_id), request.platform_id)
+    return request.ref
 
 
 def label_of(request: MassRequest, labels: Labels) -> str:

@@ -16,7 +16,7 @@ import httpx
 from slack_bolt import Ack, App, BoltContext
 
 from bot.domain.owed import direct_message
-from bot.heynow import Channel, HeyNowError, PlatformRef
+from bot.heynow import Channel, HeyNowError
 from bot.i18n import say, speaking
 from bot.mrkdwn import as_plain, escape
 from bot.services.inputs import SlackOrigin
@@ -204,7 +204,7 @@ def _send_test(sends: MassSends, request_id: int, user: str, client_id: str, vie
         else:
             text = say("mass.verdict.done.test", client=escape(client_id), hey_id=escape(sent))
     except HeyNowError as exc:
-        ref = PlatformRef(Channel(request.channel_id), request.platform_id) if request else None
+        ref = request.ref if request else None
         text = explain(exc, action="send", ref=ref, subject=client_id, validated=False)
     sends.store.outbox.owe(
         direct_message(f"q{request_id}:test:{view_id}", user, sends.clock(), None, text=text)
