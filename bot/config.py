@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +58,19 @@ class MassSettings:
 
 
 @dataclass(frozen=True)
+class TeamSettings:
+    """The team's view: where notifications go, how often agendas are compared, the digest."""
+
+    notify_channel: str | None  # HEYNOW_NOTIFY_CHANNEL; unset: no notifications, no digest
+    agenda_poll_minutes: float  # HEYNOW_AGENDA_POLL_MINUTES
+    digest_time: time  # HEYNOW_DIGEST_TIME, in HEYNOW_TIMEZONE
+
+    @property
+    def enabled(self) -> bool:
+        return self.notify_channel is not None
+
+
+@dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None
     slack_signing_secret: str | None
@@ -75,6 +89,7 @@ class Settings:
     language: str  # HEYNOW_LANGUAGE: for readers whose Slack locale has no catalogue
     timezone: str  # HEYNOW_TIMEZONE: for readers whose time zone Slack does not say
     mass: MassSettings
+    team: TeamSettings
     poll_seconds: float
     poll_max_seconds: float
     stuck_minutes: float
@@ -177,6 +192,7 @@ def _parse(env: dict[str, str]) -> Settings:
         language=_language(env.get("HEYNOW_LANGUAGE", "es")),
         timezone=timezone,
         mass=mass,
+        team=_team(env),
         poll_seconds=poll_seconds,
         poll_max_seconds=poll_max,
         stuck_minutes=_number(env, "HEYNOW_STUCK_MINUTES", 30),
@@ -382,4 +398,24 @@ def _mass(env: dict[str, str], platforms: tuple[AllowedPlatform, ...], zone: str
         rate=rate,
         max_failures=_whole(env, "HEYNOW_MASS_MAX_FAILURES", 10),
         quiet_hours=quiet,
+    )
+
+
+def _team(env: dict[str, str]) -> TeamSettings:
+    channel = env.get("HEYNOW_NOTIFY_CHANNEL")
+    if channel and not _CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"HEYNOW_NOTIFY_CHANNEL must be a channel id like C0123ABCD, not {channel!r}"
+        )
+    raw_time = env.get("HEYNOW_DIGEST_TIME", "18:00")
+    try:
+        digest_time = time.fromisoformat(raw_time)
+    except ValueError:
+        raise ConfigError(
+            f"HEYNOW_DIGEST_TIME must be a time like 18:00, not {raw_time!r}"
+        ) from None
+    return TeamSettings(
+        notify_channel=channel or None,
+        agenda_poll_minutes=_number(env, "HEYNOW_AGENDA_POLL_MINUTES", 5),
+        digest_time=digest_time.replace(second=0, microsecond=0),
     )

@@ -269,6 +269,63 @@ def m007_mass_sends(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_create_team_view(db: Database) -> None:
+    """What the team's view needs: the agenda snapshot new contacts are found against, who took
+    each new contact, Hey Now's health as last seen (one alert per change), and who looks at
+    their Home tab (so that it is redrawn when what it shows changes)."""
+    db.execute(
+        "CREATE TABLE agenda_seen (platform TEXT NOT NULL, client_id TEXT NOT NULL, "
+        "PRIMARY KEY (platform, client_id)) WITHOUT ROWID"
+    )
+    db.table("agenda_watch").create(
+        {
+            "platform": str,  # a PlatformRef, `1:59899000001`
+            "taken_at": float,  # the last snapshot; NULL until the first (which posts nothing)
+            "contacts": int,  # in that snapshot
+            "lease_owner": str,
+            "lease_expires": float,
+        },
+        pk="platform",
+    )
+    db.table("new_contacts").create(
+        {
+            "id": int,
+            "platform": str,
+            "client_id": str,
+            "name": str,
+            "seen_at": float,
+            "taken_by": str,  # the Slack user who said "I'll take it"
+            "taken_at": float,
+            "post_channel": str,
+            "post_ts": str,
+            "locale": str,  # what its post is written in (HEYNOW_LANGUAGE's at the time)
+        },
+        pk="id",
+        not_null={"platform", "client_id", "seen_at"},
+    )
+    db.execute("CREATE UNIQUE INDEX idx_new_contact ON new_contacts(platform, client_id)")
+    db.execute("CREATE INDEX idx_new_contact_open ON new_contacts(seen_at) WHERE taken_by IS NULL")
+    db.table("team_state").create(
+        {"key": str, "value": str, "changed_at": float},
+        pk="key",
+    )
+    db.table("home_views").create(
+        {
+            "user": str,
+            "opened_at": float,  # the last app_home_opened
+            "locale": str,
+            "zone": str,
+            "shown": str,  # a digest of what the last publish showed: unchanged is not redrawn
+            "published_at": float,
+        },
+        pk="user",
+    )
+    db.execute("CREATE INDEX idx_messages_sent_at ON messages(sent_at) WHERE sent_at IS NOT NULL")
+    db.execute("CREATE INDEX idx_messages_user ON messages(slack_user, created_at)")
+    db.execute("CREATE INDEX idx_messages_created ON messages(created_at)")
+
+
 def apply(db: Database) -> int:
     """Bring the schema up to date; returns the schema version."""
     migrations.apply(db)

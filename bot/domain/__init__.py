@@ -1,6 +1,7 @@
 """The state model: what a send, a status and an owed Slack post can be, defined once."""
 
 from bot.domain.states import (
+    Health,
     MassEvent,
     MassState,
     OutboxState,
@@ -12,9 +13,11 @@ from bot.domain.states import (
     SenderNotice,
     SendState,
     Status,
+    TeamNotice,
 )
 
 __all__ = [
+    "Health",
     "MassEvent",
     "MassState",
     "OutboxState",
@@ -26,4 +29,5 @@ __all__ = [
     "SendState",
     "SenderNotice",
     "Status",
+    "TeamNotice",
 ]

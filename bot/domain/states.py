@@ -81,6 +81,11 @@ class PostKind(StrEnum):
     MASS_UPDATE = "mass_update"  # chat.update of it: its state, progress, buttons
     MASS_SUMMARY = "mass_summary"  # the summary in its thread, kept up to date
     MASS_REPORT = "mass_report"  # the CSV of every recipient's outcome, in that thread
+    TEAM_POST = "team_post"  # a post in HEYNOW_NOTIFY_CHANNEL: a new contact, a problem
+    TEAM_UPDATE = "team_update"  # chat.update of a new contact's post (who took it)
+    DIGEST = "digest"  # the day's digest in HEYNOW_NOTIFY_CHANNEL, with its chart
+    HOME = "home"  # views.publish of one person's Home tab
+    HISTORY_CSV = "history_csv"  # /heynow history --csv: the file, to the person who asked
 
 
 class Reply(StrEnum):
@@ -189,3 +194,25 @@ class PauseReason(StrEnum):
     BY_PERSON = "by_person"  # the requester
     BY_APPROVER = "by_approver"
     FAILURES = "failures"  # HEYNOW_MASS_MAX_FAILURES in a row
+
+
+class TeamNotice(StrEnum):
+    """What a post in HEYNOW_NOTIFY_CHANNEL is about; each is posted once (its dedupe key)."""
+
+    NEW_CONTACT = "new_contact"  # a client wrote to a platform for the first time
+    STUCK = "stuck"  # at ? or one tick past HEYNOW_STUCK_MINUTES
+    REJECTED = "rejected"  # Hey Now refused a send
+    UNKNOWN = "unknown"  # a send's answer was lost
+    MASS_PAUSED = "mass_paused"  # a mass send paused itself (failures in a row)
+    OUTAGE = "outage"  # Hey Now unreachable or answering 5xx
+    RECOVERED = "recovered"  # Hey Now answers again
+    LOGIN_REFUSED = "login_refused"  # Hey Now refuses the app's credentials
+    LOGIN_OK = "login_ok"  # it takes them again
+
+
+class Health(StrEnum):
+    """Hey Now as the app last found it; only a change of it is news (one alert each way)."""
+
+    UP = "up"
+    DOWN = "down"  # unreachable, timing out or answering 5xx
+    REFUSED = "refused"  # it answers, but refuses the credentials

@@ -107,6 +107,17 @@ class Poster:
         self._paused: dict[str, float] = {}
         self._paused_lock = threading.Lock()
         self.mass = MassPosts(self, mass_rate, labels or {})
+        self._writers: dict[PostKind, Callable[[OutboxRow], None]] = {}
+        self._looked_up: set[PostKind] = set()
+
+    def register(
+        self, kind: PostKind, deliver: Callable[[OutboxRow], None], *, posts: bool = False
+    ) -> None:
+        """Let `deliver` make the calls of `kind` rows (the team's view adds its kinds so).
+        `posts`: a lost answer may mean the call was made, so it is looked up before again."""
+        self._writers[kind] = deliver
+        if posts:
+            self._looked_up.add(kind)
 
     # -- the loop's step -----------------------------------------------------------------
 
@@ -143,7 +154,7 @@ class Poster:
             self._refused(row, exc)
         except Exception as exc:  # no answer (time-out, connection): it may have gone out
             logger.warning("Slack did not answer %s %s: %s", row.kind, row.dedupe_key, exc)
-            self._back_off(row, type(exc).__name__, maybe_posted=_posts(row))
+            self._back_off(row, type(exc).__name__, maybe_posted=self._posts(row))
 
     def texts_of(self, message: Message | None) -> Texts:
         """What a post about `message` is written in: its sender's language and zone, as
@@ -153,7 +164,10 @@ class Poster:
         return Texts.recorded(message.locale, message.zone, self.fallback)
 
     def _texts_of_row(self, row: OutboxRow) -> Texts:
-        """A mass send's rows speak its requester's language; the others their message's."""
+        """A mass send's rows speak its requester's language; a row that names its reader's
+        language (a Home tab, a history file) speaks it; the others their message's."""
+        if row.message is None and row.payload.get("locale"):
+            return Texts.recorded(row.payload["locale"], row.payload.get("zone"), self.fallback)
         if row.message is None and row.payload.get("request") is not None:
             request = self.mass.request_of(row)
             if request is not None:
@@ -190,6 +204,8 @@ class Poster:
             self._ephemeral(row)
         elif row.kind in MASS_KINDS:
             self.mass.deliver(row)
+        elif row.kind in self._writers:
+            self._writers[row.kind](row)
         else:
             self._direct(row)
 
@@ -426,7 +442,7 @@ class Poster:
         if error in PERMANENT:
             self._give_up(row, error)
         elif status >= 500:
-            self._back_off(row, f"HTTP {status}", maybe_posted=_posts(row))
+            self._back_off(row, f"HTTP {status}", maybe_posted=self._posts(row))
         else:
             self._back_off(row, error, maybe_posted=row.maybe_posted)
 
@@ -501,10 +517,15 @@ class Poster:
 
     # -- pauses ---------------------------------------------------------------------------
 
+    def _posts(self, row: OutboxRow) -> bool:
+        return _posts(row) or row.kind in self._looked_up
+
     def _pause_key(self, row: OutboxRow) -> str:
         message = row.message
-        if row.kind in (PostKind.STATUS_LINE, PostKind.MASS_UPDATE):
+        if row.kind in (PostKind.STATUS_LINE, PostKind.MASS_UPDATE, PostKind.TEAM_UPDATE):
             return "method:chat.update"
+        if row.kind is PostKind.HOME:
+            return "method:views.publish"
         if row.kind in (PostKind.REPLY,) and message is not None and message.thread:
             return f"channel:{message.thread[0]}"
         if row.kind is PostKind.ANNOUNCE and message is not None:
