@@ -11,8 +11,8 @@ from tests.conftest import ROW, sent_message
 
 
 def test_schema_version_is_recorded(fresh_store):
-    assert fresh_store.schema_version == len(schema.migrations.applied(fresh_store.db)) == 7
-    assert fresh_store.db.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert fresh_store.schema_version == len(schema.migrations.applied(fresh_store.db)) == 8
+    assert fresh_store.db.execute("PRAGMA user_version").fetchone()[0] == 8
 
 
 def test_an_old_schema_is_migrated_forward_and_its_owed_notices_move_to_the_outbox(tmp_path):
@@ -29,7 +29,7 @@ def test_an_old_schema_is_migrated_forward_and_its_owed_notices_move_to_the_outb
     )
     db.close()
     store = Store(path)
-    assert store.schema_version == 7
+    assert store.schema_version == 8
     assert store.tokens.load_token("a") == ("kept", 9e9)
     assert not store.db["notices"].exists()
     assert [(r["dedupe_key"], r["state"]) for r in store.outbox.for_message(1)] == [

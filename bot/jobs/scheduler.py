@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -43,6 +44,16 @@ class Signal:
             target()
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A job run every `seconds` (the team's view adds its own: agendas, alerts, digest, Home).
+    A failure is logged and the next run comes as planned."""
+
+    job_id: str
+    run: Callable[[], object]
+    seconds: float
+
+
 class Jobs:
     def __init__(
         self,
@@ -57,10 +68,12 @@ class Jobs:
         clock: Callable[[], float],
         mass_run: MassRun | None = None,
         mass_poll: MassPoll | None = None,
+        periodic: Sequence[Periodic] = (),
     ) -> None:
         self.store = store
         self.mass_run = mass_run
         self.mass_poll = mass_poll
+        self.periodic = list(periodic)
         self.owner = owner
         self.loops = loops
         self.status_poll = status_poll
@@ -81,6 +94,7 @@ class Jobs:
             (self._checkpoint, CHECKPOINT_SECONDS, "checkpoint"),
             (self._mass_sweep, MASS_SWEEP_SECONDS, "mass-sweep"),
             (self._mass_poll, self.poll_seconds, "mass-poll"),
+            *((_guarded(p), p.seconds, p.job_id) for p in self.periodic),
         ):
             self.scheduler.add_job(
                 job,
@@ -159,3 +173,15 @@ class Jobs:
         self.status_poll.close()
         if self.mass_poll is not None:
             self.mass_poll.close()
+
+
+def _guarded(periodic: Periodic) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            periodic.run()
+        except StorageUnavailable:
+            pass  # logged by the store; /healthz says so; the next run tries again
+        except Exception:  # a run must never kill its job
+            logger.exception("%s failed", periodic.job_id)
+
+    return run

@@ -97,7 +97,7 @@ def test_without_a_terminal_local_mode_just_serves(tmp_path):
             "heynow": "simulator",
             "jobs": True,
             "database": "ok",
-            "schema_version": 7,
+            "schema_version": 8,
         }
         assert "local stand-in for Slack" in app.log() and "embedded Hey Now simulator" in app.log()
     finally:
