@@ -1,6 +1,6 @@
 """The Store: the database opened once, and its families of tables.
 
-`store.tokens`, `store.messages`, `store.outbox` and `store.mass` share one connection and one lock
+`store.tokens`, `store.messages`, `store.outbox`, `store.mass` and `store.team` share one connection and one lock
 (storage.base.Db); each family's module holds every SQL statement about its tables.
 """
 
@@ -14,6 +14,7 @@ from storage.database import open_database
 from storage.mass import MassSends
 from storage.messages import Messages
 from storage.outbox import Outbox
+from storage.team import Team
 from storage.tokens import Tokens
 
 
@@ -29,6 +30,7 @@ class Store:
         self.messages = Messages(self._db)
         self.outbox = Outbox(self._db)
         self.mass = MassSends(self._db)
+        self.team = Team(self._db)
 
     @property
     def write_fault(self) -> str | None:
