@@ -43,7 +43,8 @@ class NewContact:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> NewContact:
-        return cls(**{name: row.get(name) for name in cls.__dataclass_fields__})
+        values: dict[str, Any] = {name: row.get(name) for name in cls.__dataclass_fields__}
+        return cls(**values)
 
 
 class Team:
