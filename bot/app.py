@@ -22,27 +22,32 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import ConfigError, Settings
+from bot.domain import PostKind
 from bot.domain.records import Message
 from bot.domain.tracking import PollPolicy
 from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.i18n import Texts, speaking
+from bot.jobs.agenda_watch import AgendaWatch
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
 from bot.jobs.mass_poll import MassPoll
 from bot.jobs.mass_run import MassRun, RunPolicy
 from bot.jobs.priority import AckPriority
-from bot.jobs.scheduler import Jobs, Signal
+from bot.jobs.scheduler import Jobs, Periodic, Signal
 from bot.jobs.send_queue import SendQueue
 from bot.jobs.status_poll import StatusPoll
+from bot.jobs.team_alerts import TeamAlerts, probe
 from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
+from bot.services.health import HeyNowHealth
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
 from bot.services.mass import MassPolicy, MassSends, MassViews
 from bot.services.permissions import Permissions
 from bot.services.readers import READER_TIMEOUT_SECONDS, Readers
 from bot.services.sending import Sending, SendResult
+from bot.services.team import TeamContacts
 from bot.services.tracking import Tracking
 from bot.simulator import (
     SimulatorState,
@@ -53,6 +58,7 @@ from bot.simulator import (
 )
 from bot.slack.explain import unrecorded_note
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
+from bot.slack.team_poster import TeamPosts
 from bot.web.router import Router
 from handlers import register_listeners
 from storage import Store
@@ -66,6 +72,9 @@ POSTERS = 16  # Slack calls in flight at once (across channels and threads)
 # (and an answer after it still corrects the send: storage.messages.mark_sent).
 SEND_LEASE_CALLS = 8
 MASS_RUNNERS = 8  # mass sends in flight at once; HEYNOW_MASS_RATE paces them all
+AGENDA_LOOK_SECONDS = 30  # how often the agendas due for a look are looked for
+ALERTS_SECONDS = 10  # how often new problems are looked for
+PROBE_SECONDS = 60  # while Hey Now is down or refuses the credentials
 
 
 @dataclass
@@ -260,7 +269,15 @@ def build_runtime(settings: Settings) -> Runtime:
     wake_sends.attach(send_loop.wake)
     wake_outbox.attach(outbox_loop.wake)
     wake_mass.attach(mass_loop.wake)
+    health = HeyNowHealth(store, settings.team.notify_channel, wake_outbox=wake_outbox)
+    heynow.observer = health
+    team_posts = TeamPosts(poster, labels, settings.stuck_minutes)
+    poster.register(PostKind.TEAM_POST, team_posts.post, posts=True)
+    poster.register(PostKind.TEAM_UPDATE, team_posts.update)
+    periodic = [Periodic("heynow-probe", lambda: probe(health, heynow), PROBE_SECONDS)]
+    periodic += team_jobs(settings, store, heynow, health, owner, wake_outbox)
     jobs = Jobs(
+        periodic=periodic,
         store=store,
         owner=owner,
         loops=[send_loop, outbox_loop, mass_loop],
@@ -295,6 +312,44 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_labels": labels,
             "slack_api_url": settings.slack_api_url,
             "mass_max_recipients": settings.mass.max_recipients,
+            "team": TeamContacts(store, wake_outbox=wake_outbox),
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)
+
+
+def team_jobs(
+    settings: Settings,
+    store: Store,
+    heynow: HeyNowClient,
+    health: HeyNowHealth,
+    owner: str,
+    wake_outbox: Signal,
+) -> list[Periodic]:
+    """With HEYNOW_NOTIFY_CHANNEL: new contacts from the agendas, and problems, once each."""
+    channel = settings.team.notify_channel
+    if channel is None:
+        return []
+    watched = [p.ref for p in (*settings.heynow_platforms, *settings.mass.platforms)]
+    if settings.heynow_default_platform is not None:
+        watched.append(settings.heynow_default_platform)
+    watch = AgendaWatch(
+        store,
+        heynow,
+        list(dict.fromkeys(watched)),
+        channel=channel,
+        every_seconds=settings.team.agenda_poll_minutes * 60,
+        owner=owner,
+        wake_outbox=wake_outbox,
+    )
+    alerts = TeamAlerts(
+        store,
+        health,
+        channel=channel,
+        stuck_after=settings.stuck_minutes * 60,
+        wake_outbox=wake_outbox,
+    )
+    return [
+        Periodic("agenda-watch", watch.tick, AGENDA_LOOK_SECONDS),
+        Periodic("team-alerts", alerts.tick, ALERTS_SECONDS),
+    ]

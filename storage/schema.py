@@ -306,6 +306,9 @@ def m008_create_team_view(db: Database) -> None:
     )
     db.execute("CREATE UNIQUE INDEX idx_new_contact ON new_contacts(platform, client_id)")
     db.execute("CREATE INDEX idx_new_contact_open ON new_contacts(seen_at) WHERE taken_by IS NULL")
+    db.execute(
+        "CREATE TABLE team_alerts (key TEXT PRIMARY KEY, at REAL NOT NULL, posted INTEGER NOT NULL)"
+    )  # every problem the team was told of (or that was folded into an outage): once each
     db.table("team_state").create(
         {"key": str, "value": str, "changed_at": float},
         pk="key",

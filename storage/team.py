@@ -1,4 +1,9 @@
-"""The team's view: new contacts and who took them, and Hey Now's health as last seen.
+"""The team's view: the agenda snapshot, new contacts and who took them, the problems the team
+was told of, and Hey Now's health as last seen.
+
+An agenda is compared a batch at a time as it streams in: each batch's new contacts are written
+to the snapshot, recorded, and their posts owed in one transaction, so a kill -9 mid-agenda
+loses no contact and posts none twice. The first look at a platform only takes the snapshot.
 
 Hey Now's health is one row of `team_state`; a change of it is one compare-and-set that owes its
 alert in the same transaction, so an outage seen by sixteen workers at once is one alert, and a
@@ -8,6 +13,7 @@ restart in the middle of it is not a second one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +23,43 @@ from storage.base import Db
 from storage.outbox import owe
 
 HEALTH_KEY = "heynow"
+ALERTS_SINCE_KEY = "alerts_since"  # problems before this were never the team's to be told of
+
+
+@dataclass(frozen=True)
+class AgendaLook:
+    """One platform's agenda, claimed for a comparison by one owner."""
+
+    platform: str
+    first: bool  # no snapshot yet: this look only takes it
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a batch of the agenda brought: contacts new to the snapshot, and how many posted."""
+
+    new: int
+    posted: int
+
+
+@dataclass(frozen=True)
+class Take:
+    """The outcome of "I'll take it": who holds the contact now, and whether it was this click."""
+
+    contact: NewContact | None
+    won: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the team should hear of once: its ledger key, and what it is about."""
+
+    key: str
+    notice: str  # a bot.domain.TeamNotice
+    at: float
+    message_id: int | None = None
+    request_id: int | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +121,118 @@ class Team:
                 owe(db, alert)
         return was
 
+    # -- the agenda snapshot -----------------------------------------------------------------
+
+    def claim_agenda(
+        self, platforms: Sequence[str], now: float, every: float, owner: str, lease: float
+    ) -> AgendaLook | None:
+        """The first of `platforms` whose agenda is due for a look and not held by a live owner."""
+        with self._db.write() as db:
+            db.conn.executemany(
+                "INSERT INTO agenda_watch (platform) VALUES (?) ON CONFLICT DO NOTHING",
+                [[p] for p in platforms],
+            )
+            marks = ",".join("?" * len(platforms))
+            row = db.execute(
+                f"SELECT platform, taken_at FROM agenda_watch WHERE platform IN ({marks}) "
+                "AND (taken_at IS NULL OR taken_at + ? <= ?) "
+                "AND (lease_expires IS NULL OR lease_expires <= ?) "
+                "ORDER BY COALESCE(taken_at, 0) LIMIT 1",
+                [*platforms, every, now, now],
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE agenda_watch SET lease_owner = ?, lease_expires = ? WHERE platform = ?",
+                [owner, now + lease, row[0]],
+            )
+        return AgendaLook(row[0], first=row[1] is None)
+
+    def take_in(
+        self,
+        look: AgendaLook,
+        batch: Sequence[tuple[str, str | None]],
+        now: float,
+        post: Callable[[int], Owed] | None,
+        posts_left: int,
+    ) -> Taken:
+        """Add a batch of (client id, name) to the snapshot; those it did not hold are new.
+        A first look records nothing as new; later ones record each new contact, and owe a
+        post (`post(contact id)`) for the first `posts_left` of them."""
+        ids = list(dict.fromkeys(client for client, _ in batch if client))
+        if not ids:
+            return Taken(0, 0)
+        names = dict(batch)
+        with self._db.write() as db:
+            marks = ",".join("?" * len(ids))
+            known = {
+                r[0]
+                for r in db.execute(
+                    f"SELECT client_id FROM agenda_seen WHERE platform = ? AND client_id IN ({marks})",
+                    [look.platform, *ids],
+                )
+            }
+            new = [client for client in ids if client not in known]
+            db.conn.executemany(
+                "INSERT INTO agenda_seen (platform, client_id) VALUES (?, ?)",
+                [[look.platform, client] for client in new],
+            )
+            if look.first:
+                return Taken(0, 0)
+            posted = 0
+            for client in new:
+                cursor = db.execute(
+                    "INSERT INTO new_contacts (platform, client_id, name, seen_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [look.platform, client, names.get(client), now],
+                )
+                if post is not None and posted < posts_left and cursor.rowcount:
+                    owe(db, post(int(cursor.lastrowid or 0)))
+                    posted += 1
+        return Taken(len(new), posted)
+
+    def agenda_taken(self, look: AgendaLook, owner: str, now: float, contacts: int) -> None:
+        with self._db.write() as db:
+            db.execute(
+                "UPDATE agenda_watch SET taken_at = ?, contacts = ?, lease_owner = NULL, "
+                "lease_expires = NULL WHERE platform = ? AND lease_owner = ?",
+                [now, contacts, look.platform, owner],
+            )
+
+    def agenda_failed(self, look: AgendaLook, owner: str, retry_at: float) -> None:
+        """Hey Now did not give the whole agenda: what came is kept; look again at `retry_at`."""
+        with self._db.write() as db:
+            db.execute(
+                "UPDATE agenda_watch SET lease_owner = NULL, lease_expires = ? "
+                "WHERE platform = ? AND lease_owner = ?",
+                [retry_at, look.platform, owner],
+            )
+
+    def snapshot_size(self, platform: str) -> int:
+        rows = self._db.rows("SELECT COUNT(*) AS n FROM agenda_seen WHERE platform = ?", [platform])
+        return int(rows[0]["n"])
+
     # -- new contacts ------------------------------------------------------------------------
+
+    def take(self, contact_id: int, user: str, now: float, redraw: Owed) -> Take:
+        """Mark `user` as the one who answers the contact, unless someone already does."""
+        with self._db.write() as db:
+            changed = db.execute(
+                "UPDATE new_contacts SET taken_by = ?, taken_at = ? "
+                "WHERE id = ? AND taken_by IS NULL",
+                [user, now, contact_id],
+            ).rowcount
+            if changed:
+                owe(db, redraw)
+            row = next(db.query("SELECT * FROM new_contacts WHERE id = ?", [contact_id]), None)
+        return Take(NewContact.from_row(row) if row else None, won=bool(changed))
+
+    def posted_contact(self, contact_id: int, channel: str, ts: str) -> None:
+        with self._db.write() as db:
+            db.execute(
+                "UPDATE new_contacts SET post_channel = ?, post_ts = ? WHERE id = ?",
+                [channel, ts, contact_id],
+            )
 
     def unclaimed(self, limit: int = 20) -> list[NewContact]:
         """The newest contacts nobody has said "I'll take it" for."""
@@ -95,6 +249,74 @@ class Team:
     def contact(self, contact_id: int) -> NewContact | None:
         rows = self._db.rows("SELECT * FROM new_contacts WHERE id = ?", [contact_id])
         return NewContact.from_row(rows[0]) if rows else None
+
+    # -- problems, once each -----------------------------------------------------------------
+
+    def alerts_since(self, now: float) -> float:
+        """When the team began to be told of problems (the first look with a notify channel):
+        what went wrong before it is history, not news."""
+        with self._db.write() as db:
+            db.execute(
+                "INSERT INTO team_state (key, value, changed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO NOTHING",
+                [ALERTS_SINCE_KEY, json.dumps(now), now],
+            )
+            row = db.execute(
+                "SELECT value FROM team_state WHERE key = ?", [ALERTS_SINCE_KEY]
+            ).fetchone()
+        return float(json.loads(row[0]))
+
+    def problems(self, since: float, now: float, stuck_after: float, limit: int) -> list[Problem]:
+        """Problems not yet in the ledger: sends refused or whose answer was lost, messages
+        still at ? or one tick past `stuck_after`, mass sends that paused themselves."""
+        found: list[Problem] = []
+        for row in self._db.rows(
+            _PROBLEMS, {"since": since, "stuck": now - stuck_after, "n": limit}
+        ):
+            found.append(Problem(**row))
+        return found[:limit]
+
+    def told(self, problems: Iterable[Problem], now: float, posts: Iterable[Owed]) -> None:
+        """Record `problems` as dealt with and owe `posts` (none: folded into an outage)."""
+        posts = list(posts)
+        with self._db.write() as db:
+            db.conn.executemany(
+                "INSERT INTO team_alerts (key, at, posted) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [[p.key, now, 1 if posts else 0] for p in problems],
+            )
+            for owed in posts:
+                owe(db, owed)
+
+    def folded_since(self, since: float) -> int:
+        """Problems not posted one by one since `since` (they happened during an outage)."""
+        rows = self._db.rows(
+            "SELECT COUNT(*) AS n FROM team_alerts WHERE posted = 0 AND at >= ?", [since]
+        )
+        return int(rows[0]["n"])
+
+
+# Each arm finds one kind of problem not yet in the ledger; the indexes on messages(created_at)
+# and messages(sent_at) keep each to the window since the team began to be told.
+_PROBLEMS = """
+SELECT 'm' || m.id || ':' || m.send_state AS key, m.send_state AS notice, m.created_at AS at,
+       m.id AS message_id, NULL AS request_id, COALESCE(m.error, '') AS detail
+FROM messages AS m
+WHERE m.created_at >= :since AND m.send_state IN ('rejected', 'unknown')
+  AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'm' || m.id || ':' || m.send_state)
+UNION ALL
+SELECT 'm' || m.id || ':stuck', 'stuck', m.sent_at, m.id, NULL, m.status
+FROM messages AS m
+WHERE m.sent_at >= :since AND m.sent_at <= :stuck AND m.send_state = 'sent'
+  AND m.status IN ('?', 'RS') AND (m.outcome IS NULL OR m.outcome = 'stuck')
+  AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'm' || m.id || ':stuck')
+UNION ALL
+SELECT 'q' || e.request_id || ':paused:' || e.id, 'mass_paused', e.at, NULL, e.request_id,
+       COALESCE(e.detail, '')
+FROM mass_events AS e
+WHERE e.at >= :since AND e.kind = 'paused' AND e.actor = 'app'
+  AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'q' || e.request_id || ':paused:' || e.id)
+ORDER BY at LIMIT :n
+"""
 
 
 def _health(stored: str) -> HealthSeen:

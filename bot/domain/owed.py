@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.records import Message
-from bot.domain.states import PostKind, Reply, SenderNotice
+from bot.domain.states import PostKind, Reply, SenderNotice, TeamNotice
 
 
 @dataclass(frozen=True)
@@ -156,3 +156,36 @@ def mass_summary(request_id: int, round_: int, at: float) -> list[Owed]:
         Owed(f"q{request_id}:summary:{round_}", PostKind.MASS_SUMMARY, topic, at, payload=payload),
         Owed(f"q{request_id}:report:{round_}", PostKind.MASS_REPORT, topic, at, payload=payload),
     ]
+
+
+# -- the team's view: posts in HEYNOW_NOTIFY_CHANNEL ---------------------------------------------
+
+
+def team_post(key: str, notice: TeamNotice, channel: str, at: float, **payload: Any) -> Owed:
+    """A post for the team about one thing (`key`: a problem, a new contact, an outage's
+    start): each thing is posted once, whoever owes it and however often."""
+    return Owed(
+        f"team:{key}",
+        PostKind.TEAM_POST,
+        f"team:{key}",
+        at,
+        channel=channel,
+        payload={"notice": notice.value, **payload},
+    )
+
+
+def new_contact_post(contact_id: int, channel: str, at: float) -> Owed:
+    return team_post(
+        f"contact:{contact_id}", TeamNotice.NEW_CONTACT, channel, at, contact=contact_id
+    )
+
+
+def new_contact_taken(contact_id: int, at: float) -> Owed:
+    """The new contact's post redrawn to say who took it (after its post, in its topic)."""
+    return Owed(
+        f"team:contact:{contact_id}:taken",
+        PostKind.TEAM_UPDATE,
+        f"team:contact:{contact_id}",
+        at,
+        payload={"contact": contact_id},
+    )

@@ -200,10 +200,12 @@ class TeamNotice(StrEnum):
     """What a post in HEYNOW_NOTIFY_CHANNEL is about; each is posted once (its dedupe key)."""
 
     NEW_CONTACT = "new_contact"  # a client wrote to a platform for the first time
+    MORE_CONTACTS = "more_contacts"  # past the posts one look makes: how many more, in one post
     STUCK = "stuck"  # at ? or one tick past HEYNOW_STUCK_MINUTES
     REJECTED = "rejected"  # Hey Now refused a send
     UNKNOWN = "unknown"  # a send's answer was lost
     MASS_PAUSED = "mass_paused"  # a mass send paused itself (failures in a row)
+    MORE_PROBLEMS = "more_problems"  # past the alerts one look posts: how many more, in one post
     OUTAGE = "outage"  # Hey Now unreachable or answering 5xx
     RECOVERED = "recovered"  # Hey Now answers again
     LOGIN_REFUSED = "login_refused"  # Hey Now refuses the app's credentials

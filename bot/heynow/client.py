@@ -34,6 +34,16 @@ TOKEN_LIFETIME_SECONDS = 24 * 3600
 TOKEN_RENEW_MARGIN_SECONDS = 300
 
 
+class HealthObserver(Protocol):
+    """Told of every exchange's outcome (bot.services.health): Hey Now's health is news."""
+
+    def answered(self) -> None: ...
+
+    def failed(self, why: str) -> None: ...
+
+    def refused(self) -> None: ...
+
+
 class TokenCache(Protocol):
     """Where the bearer token survives restarts (storage.Store implements it)."""
 
@@ -114,6 +124,7 @@ class HeyNowClient:
         self._get_attempts = get_attempts
         self._backoff_seconds = backoff_seconds
         self._token: tuple[str, float] | None = None
+        self.observer: HealthObserver | None = None  # set by the wiring
         self._login_lock = threading.Lock()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
@@ -136,7 +147,10 @@ class HeyNowClient:
             "POST", "login", json={"name": self._user, "password": self._password}
         )
         if response.status_code == 401:
+            self._tell("refused")
             raise InvalidCredentials(401)
+        if response.status_code < 500:
+            self._tell("answered")
         if response.status_code >= 400:  # a login answer's body is never kept: it is not shown
             raise error_for_status(response.status_code, "")
         self._raise_for_status(response)
@@ -182,6 +196,28 @@ class HeyNowClient:
         def read(response: httpx.Response) -> list[Contact]:
             documents = parsing.iter_agenda(response.iter_bytes())
             return [Contact.from_document(doc, ref) for doc in documents]
+
+        return self._get(path, read)
+
+    def agenda_batches(
+        self, ref: PlatformRef, each: Callable[[list[Contact]], None], size: int = 500
+    ) -> int:
+        """Hand the agenda to `each` a batch at a time as it streams in, holding one batch: an
+        agenda of 50,000 is compared without ever being whole in memory. A retry after a
+        failure mid-body hands the first batches again (`each` must not mind). Returns the count."""
+        path = f"contact/{ref.channel.value}/{_seg(ref.platform_id)}"
+
+        def read(response: httpx.Response) -> int:
+            batch: list[Contact] = []
+            count = 0
+            for document in parsing.iter_agenda(response.iter_bytes()):
+                batch.append(Contact.from_document(document, ref))
+                if len(batch) >= size:
+                    each(batch)
+                    count, batch = count + len(batch), []
+            if batch:
+                each(batch)
+            return count + len(batch)
 
         return self._get(path, read)
 
@@ -299,11 +335,31 @@ class HeyNowClient:
         try:
             with self._http.stream(method, path, **kwargs) as response:
                 logger.debug("Hey Now %s %s -> %s", method, path, response.status_code)
+                self._observe(path, response.status_code)
                 yield response
         except httpx.TimeoutException as exc:
+            self._tell("failed", "timeout")
             raise HeyNowTimeout(f"{method} {path} timed out") from exc
         except httpx.TransportError as exc:
+            self._tell("failed", type(exc).__name__)
             raise HeyNowUnreachable(f"{method} {path}: {type(exc).__name__}") from exc
+
+    def _observe(self, path: str, status: int) -> None:
+        """A 5xx is Hey Now failing; a 401 outside login is a token to renew, not news; the
+        login's own answer is told by login()."""
+        if status >= 500:
+            self._tell("failed", f"HTTP {status}")
+        elif path != "login" and status != 401:
+            self._tell("answered")
+
+    def _tell(self, what: str, *args: str) -> None:
+        observer = self.observer
+        if observer is None:
+            return
+        try:
+            getattr(observer, what)(*args)
+        except Exception:  # the health's bookkeeping must never break a call
+            logger.exception("Recording Hey Now's health failed")
 
     @staticmethod
     def _raise_for_status(response: httpx.Response) -> None:

@@ -1,0 +1,111 @@
+"""The outbox's team rows: posts in HEYNOW_NOTIFY_CHANNEL and the redraw of a taken contact.
+
+Each is drawn when it goes out, from the store as it is then, in HEYNOW_LANGUAGE (the channel
+is the team's): a contact taken before its post went out is posted as taken.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.domain import OutboxState, TeamNotice
+from bot.domain.records import OutboxRow
+from bot.slack import team_blocks
+
+if TYPE_CHECKING:
+    from bot.slack.poster import Poster
+
+HEALTH_NEWS = {
+    TeamNotice.OUTAGE,
+    TeamNotice.RECOVERED,
+    TeamNotice.LOGIN_REFUSED,
+    TeamNotice.LOGIN_OK,
+}
+SEND_PROBLEMS = {TeamNotice.REJECTED, TeamNotice.UNKNOWN, TeamNotice.STUCK}
+
+
+class TeamPosts:
+    def __init__(self, poster: Poster, labels: dict[str, str], stuck_minutes: float) -> None:
+        self.poster = poster
+        self.store = poster.store
+        self.labels = labels
+        self.stuck_minutes = stuck_minutes
+
+    def post(self, row: OutboxRow) -> None:
+        channel = row.channel or ""
+        found = self.poster.look_for(row, channel) if row.maybe_posted else None
+        if found is None:
+            drawn = self._drawn(row)
+            if drawn is None:
+                self.store.outbox.set_aside(
+                    row, OutboxState.SUPERSEDED, "what it was about is gone"
+                )
+                return
+            text, blocks = drawn
+            channel, found = self.poster.post(row, channel, text=text, blocks=blocks)
+        contact_id = row.payload.get("contact")
+        if contact_id is not None:
+            self.store.team.posted_contact(int(contact_id), channel, found)
+        self.poster.done(row, channel, found)
+
+    def update(self, row: OutboxRow) -> None:
+        """A taken contact's post, redrawn to say who took it."""
+        contact = self.store.team.contact(int(row.payload.get("contact") or 0))
+        if contact is None or not (contact.post_channel and contact.post_ts):
+            # Not posted yet: its post will be drawn taken. Never posted: nothing to redraw.
+            self.store.outbox.set_aside(row, OutboxState.SUPERSEDED)
+            return
+        text, blocks = team_blocks.new_contact(contact, self.labels)
+        self.poster.call(
+            "chat_update",
+            "method:chat.update",
+            channel=contact.post_channel,
+            ts=contact.post_ts,
+            text=text,
+            blocks=blocks,
+        )
+        self.poster.done(row, contact.post_channel, contact.post_ts)
+
+    def _drawn(self, row: OutboxRow) -> team_blocks.Drawn | None:
+        payload = row.payload
+        notice = TeamNotice(str(payload.get("notice")))
+        if notice is TeamNotice.NEW_CONTACT:
+            contact = self.store.team.contact(int(payload.get("contact") or 0))
+            return team_blocks.new_contact(contact, self.labels) if contact else None
+        if notice is TeamNotice.MORE_CONTACTS:
+            count = int(payload.get("count") or 0)
+            return team_blocks.more_contacts(count, str(payload.get("platform")), self.labels)
+        if notice is TeamNotice.MORE_PROBLEMS:
+            return team_blocks.more_problems(int(payload.get("count") or 0))
+        if notice in HEALTH_NEWS:
+            return self._health(notice, payload, row.created_at)
+        if notice is TeamNotice.MASS_PAUSED:
+            request = self.store.mass.get(int(payload.get("mass") or 0))
+            detail = str(payload.get("detail") or "")
+            return team_blocks.mass_paused(request, detail) if request else None
+        message = self.store.messages.get(int(payload.get("message") or 0))
+        if message is None or notice not in SEND_PROBLEMS:
+            return None
+        return team_blocks.send_problem(
+            notice, message, self.stuck_minutes, self._failure(message.id)
+        )
+
+    def _health(self, notice: TeamNotice, payload: dict[str, Any], at: float) -> team_blocks.Drawn:
+        since = payload.get("since")
+        folded = (
+            self.store.team.folded_since(float(since))
+            if since and notice is TeamNotice.RECOVERED
+            else 0
+        )
+        return team_blocks.health_news(
+            notice, float(since) if since else None, at, str(payload.get("detail") or ""), folded
+        )
+
+    def _failure(self, message_id: int) -> dict[str, Any]:
+        """What the sender's note of a refused send kept of Hey Now's refusal."""
+        for owed in self.store.outbox.for_message(message_id):
+            if str(owed.get("dedupe_key", "")).endswith(":notice:rejected"):
+                payload = json.loads(owed.get("payload") or "{}")
+                return payload if isinstance(payload, dict) else {}
+        return {}
