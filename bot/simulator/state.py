@@ -242,7 +242,17 @@ class SimulatorState:
         return contact_document(platform, entry)
 
     def agenda(self, platform: Platform) -> list[dict[str, Any]]:
-        return [contact_document(platform, entry) for entry in platform.contacts.values()]
+        with self.lock:
+            entries = list(platform.contacts.values())
+        return [contact_document(platform, entry) for entry in entries]
+
+    def add_contact(self, channel: int, platform_id: str, entry: dict[str, Any]) -> None:
+        """A client writes to a platform for the first time: they join its agenda."""
+        platform = self.platforms.get((channel, platform_id))
+        if platform is None or not entry.get("client_id"):
+            raise SimError(404, "Plataforma no encontrada")
+        with self.lock:
+            platform.contacts[str(entry["client_id"])] = entry
 
 
 def contact_document(platform: Platform, entry: dict[str, Any]) -> dict[str, Any]:

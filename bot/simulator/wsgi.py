@@ -132,6 +132,16 @@ class SimulatorApp:
         if path == "/_sim/messages" and method == "GET":
             with self.state.lock:
                 return 200, [vars(m) for m in self.state.messages.values()]
+        if path == "/_sim/contacts" and method == "POST":  # a client writes for the first time
+            try:
+                self.state.add_contact(
+                    int(body.get("channel", 0)),
+                    str(body.get("platform_id")),
+                    body.get("contact", {}),
+                )
+            except (SimError, TypeError, ValueError) as exc:
+                return getattr(exc, "status", 400), {"error": str(exc)}
+            return 200, {"ok": True}
         match = re.match(r"^/_sim/messages/([^/]+)/status$", path)
         if match and method == "POST":
             try:
