@@ -69,6 +69,17 @@ class HealthSeen:
     health: Health
     since: float | None
     detail: str = ""
+    before: Health | None = None  # what it was until `since`
+    before_since: float | None = None  # since when it was that
+
+    def was_out(self, at: float, margin: float) -> bool:
+        """Whether `at` falls in an outage: the one going on, or the one just ended (with a
+        margin before it: the first failures come before an outage is recognised)."""
+        if self.health is not Health.UP:
+            return True
+        if self.before is Health.UP or self.before is None or self.since is None:
+            return False
+        return (self.before_since or self.since) - margin <= at <= self.since
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,15 @@ class Team:
             was = _health(row[0]) if row else HealthSeen(Health.UP, None)
             if was.health is to:
                 return None
-            value = json.dumps({"health": to.value, "since": now, "detail": detail})
+            value = json.dumps(
+                {
+                    "health": to.value,
+                    "since": now,
+                    "detail": detail,
+                    "before": was.health.value,
+                    "before_since": was.since,
+                }
+            )
             db.execute(
                 "INSERT INTO team_state (key, value, changed_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
@@ -266,15 +285,14 @@ class Team:
             ).fetchone()
         return float(json.loads(row[0]))
 
-    def problems(self, since: float, now: float, stuck_after: float, limit: int) -> list[Problem]:
-        """Problems not yet in the ledger: sends refused or whose answer was lost, messages
-        still at ? or one tick past `stuck_after`, mass sends that paused themselves."""
-        found: list[Problem] = []
-        for row in self._db.rows(
-            _PROBLEMS, {"since": since, "stuck": now - stuck_after, "n": limit}
-        ):
-            found.append(Problem(**row))
-        return found[:limit]
+    def problems(
+        self, since: float, now: float, stuck_after: float, settle: float, limit: int
+    ) -> list[Problem]:
+        """Problems not yet in the ledger: sends refused or whose answer was lost (`settle`
+        seconds ago at least), messages still at ? or one tick past `stuck_after`, mass sends
+        that paused themselves."""
+        params = {"since": since, "stuck": now - stuck_after, "settled": now - settle, "n": limit}
+        return [Problem(**row) for row in self._db.rows(_PROBLEMS, params)]
 
     def told(self, problems: Iterable[Problem], now: float, posts: Iterable[Owed]) -> None:
         """Record `problems` as dealt with and owe `posts` (none: folded into an outage)."""
@@ -287,10 +305,12 @@ class Team:
             for owed in posts:
                 owe(db, owed)
 
-    def folded_since(self, since: float) -> int:
-        """Problems not posted one by one since `since` (they happened during an outage)."""
+    def failed_between(self, start: float, end: float) -> int:
+        """Sends refused or whose answer was lost between `start` and `end` (an outage's)."""
         rows = self._db.rows(
-            "SELECT COUNT(*) AS n FROM team_alerts WHERE posted = 0 AND at >= ?", [since]
+            "SELECT COUNT(*) AS n FROM messages WHERE created_at BETWEEN ? AND ? "
+            "AND send_state IN ('rejected', 'unknown')",
+            [start, end],
         )
         return int(rows[0]["n"])
 
@@ -301,7 +321,8 @@ _PROBLEMS = """
 SELECT 'm' || m.id || ':' || m.send_state AS key, m.send_state AS notice, m.created_at AS at,
        m.id AS message_id, NULL AS request_id, COALESCE(m.error, '') AS detail
 FROM messages AS m
-WHERE m.created_at >= :since AND m.send_state IN ('rejected', 'unknown')
+WHERE m.created_at >= :since AND m.created_at <= :settled
+  AND m.send_state IN ('rejected', 'unknown')
   AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'm' || m.id || ':' || m.send_state)
 UNION ALL
 SELECT 'm' || m.id || ':stuck', 'stuck', m.sent_at, m.id, NULL, m.status
@@ -321,4 +342,11 @@ ORDER BY at LIMIT :n
 
 def _health(stored: str) -> HealthSeen:
     value = json.loads(stored)
-    return HealthSeen(Health(value["health"]), value.get("since"), value.get("detail", ""))
+    before = value.get("before")
+    return HealthSeen(
+        Health(value["health"]),
+        value.get("since"),
+        value.get("detail", ""),
+        Health(before) if before else None,
+        value.get("before_since"),
+    )

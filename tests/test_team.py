@@ -15,7 +15,7 @@ from bot.heynow.errors import HeyNowUnreachable
 from bot.i18n import Texts, speaking
 from bot.jobs.agenda_watch import MAX_POSTS, AgendaWatch
 from bot.jobs.team_alerts import MAX_POSTS as MAX_ALERTS
-from bot.jobs.team_alerts import TeamAlerts
+from bot.jobs.team_alerts import SETTLE_SECONDS, TeamAlerts
 from bot.services.health import FAILURES_FOR_OUTAGE, HeyNowHealth
 from bot.services.team import TeamContacts
 from bot.slack import team_blocks
@@ -260,6 +260,9 @@ def test_each_problem_is_posted_once(alerts, fresh_store, clock):
     stuck = sent_message(fresh_store, "s", at=clock.now + 3)
     clock.now += 5
     alerts.tick()
+    assert owed_posts(fresh_store) == []  # is it the start of an outage? not yet known
+    clock.now += SETTLE_SECONDS
+    alerts.tick()
     assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == [
         "rejected",
         "unknown",
@@ -276,7 +279,7 @@ def test_a_burst_of_problems_is_capped_with_one_post_for_the_rest(alerts, fresh_
     alerts.tick()
     for n in range(MAX_ALERTS + 4):
         failed_send(fresh_store, f"r{n}", SendState.REJECTED, clock.now + 1)
-    clock.now += 2
+    clock.now += 2 + SETTLE_SECONDS
     alerts.tick()
     notices = [json.loads(p["payload"]) for p in owed_posts(fresh_store)]
     assert len(notices) == MAX_ALERTS + 1 and notices[-1] == {"notice": "more_problems", "count": 4}
@@ -284,20 +287,34 @@ def test_a_burst_of_problems_is_capped_with_one_post_for_the_rest(alerts, fresh_
 
 def test_failures_during_an_outage_are_folded_into_it(alerts, health, fresh_store, clock):
     alerts.tick()
+    failed_send(fresh_store, "first", SendState.UNKNOWN, clock.now + 1)  # before it is known
+    clock.now += 2
     for _ in range(FAILURES_FOR_OUTAGE):
         health.failed("HTTP 503")
     for n in range(3):
         failed_send(fresh_store, f"u{n}", SendState.UNKNOWN, clock.now + 1)
-    clock.now += 2
+    clock.now += 2 + SETTLE_SECONDS
     alerts.tick()
     assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == ["outage"]
-    assert fresh_store.team.folded_since(clock.now - 10) == 3
+    clock.now += 5
     health.answered()
+    recovered_at = clock.now
+    failed_send(fresh_store, "after", SendState.REJECTED, clock.now + 1)  # after it: news
+    clock.now += 2 + SETTLE_SECONDS
     alerts.tick()
-    assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == [
-        "outage",
-        "recovered",
-    ]
+    notices = [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)]
+    assert notices == ["outage", "recovered", "rejected"]
+    assert fresh_store.team.failed_between(1_000.0 - SETTLE_SECONDS, recovered_at) == 4
+
+
+def test_a_blip_that_never_became_an_outage_is_posted(alerts, health, fresh_store, clock):
+    alerts.tick()
+    health.failed("HTTP 503")
+    failed_send(fresh_store, "blip", SendState.UNKNOWN, clock.now + 1)
+    health.answered()
+    clock.now += 2 + SETTLE_SECONDS
+    alerts.tick()
+    assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == ["unknown"]
 
 
 # -- what the team reads ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ to HEYNOW_NOTIFY_CHANNEL with what to do.
   posted once across looks, restarts and processes.
 - While Hey Now is down or refuses the credentials, the failures it causes are not posted one
   by one: the outage's own alert covers them, and its recovery notice says how many there were.
+  A failed send is looked at SETTLE_SECONDS after it, so that the first failures of an outage
+  (before three in a row make it one) are seen as part of it.
 - One look posts at most MAX_POSTS problems one by one, and one post for the rest.
 - Problems from before the first look with a notify channel are history, not news.
 - Hey Now's health is probed while it is not up, so that its recovery is noticed even when
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 MAX_POSTS = 10  # problems posted one by one per look; beyond, one post says how many more
 LOOK_LIMIT = 500  # problems read per look; the next look takes the rest
+SETTLE_SECONDS = 30  # a failed send waits this long: is it the start of an outage?
 
 
 class TeamAlerts:
@@ -42,22 +45,28 @@ class TeamAlerts:
         stuck_after: float,
         wake_outbox: Callable[[], None],
         clock: Callable[[], float] = time.time,
+        settle: float = SETTLE_SECONDS,
     ) -> None:
         self.store = store
         self.health = health
         self.channel = channel
         self.stuck_after = stuck_after
+        self.settle = settle
         self.clock = clock
         self._wake_outbox = wake_outbox
 
     def tick(self) -> None:
         now = self.clock()
         since = self.store.team.alerts_since(now)
-        problems = self.store.team.problems(since, now, self.stuck_after, LOOK_LIMIT)
-        if not problems:
+        found = self.store.team.problems(since, now, self.stuck_after, self.settle, LOOK_LIMIT)
+        if not found:
             return
-        if self.health.refresh() is not Health.UP:
-            self.store.team.told(problems, now, [])  # the outage's alert covers them
+        health = self.store.team.health()
+        folded = [p for p in found if health.was_out(p.at, SETTLE_SECONDS)]
+        if folded:
+            self.store.team.told(folded, now, [])  # the outage's alerts cover them
+        problems = [p for p in found if p not in folded]
+        if not problems:
             return
         posts = [self._post(p, now) for p in problems[:MAX_POSTS]]
         if len(problems) > MAX_POSTS:

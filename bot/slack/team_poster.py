@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain import OutboxState, TeamNotice
 from bot.domain.records import OutboxRow
+from bot.jobs.team_alerts import SETTLE_SECONDS as OUTAGE_MARGIN
 from bot.slack import team_blocks
 
 if TYPE_CHECKING:
@@ -92,15 +93,12 @@ class TeamPosts:
         )
 
     def _health(self, notice: TeamNotice, payload: dict[str, Any], at: float) -> team_blocks.Drawn:
-        since = payload.get("since")
-        folded = (
-            self.store.team.folded_since(float(since))
-            if since and notice is TeamNotice.RECOVERED
-            else 0
-        )
-        return team_blocks.health_news(
-            notice, float(since) if since else None, at, str(payload.get("detail") or ""), folded
-        )
+        since = float(payload["since"]) if payload.get("since") else None
+        folded = 0
+        if since is not None and notice is TeamNotice.RECOVERED:
+            folded = self.store.team.failed_between(since - OUTAGE_MARGIN, at)
+        detail = str(payload.get("detail") or "")
+        return team_blocks.health_news(notice, since, at, detail, folded)
 
     def _failure(self, message_id: int) -> dict[str, Any]:
         """What the sender's note of a refused send kept of Hey Now's refusal."""

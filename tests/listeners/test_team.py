@@ -132,6 +132,7 @@ def test_a_refused_send_is_posted_once_with_what_to_do(team_runtime, standin):
     sim.fault(method="POST", path="/api/message/", status=404)
     slack.command("send 091000001 hola")
     wait_for(lambda: settled(team_runtime))
+    periodic(team_runtime, "team-alerts").__self__.settle = 0  # no outage to wait for here
     periodic(team_runtime, "team-alerts")()
     alert = wait_for(lambda: team_posts(slack))[0]
     assert EN("team.todo.rejected") in as_text(alert) and f"<@{slack.user}>" in str(alert["blocks"])
@@ -152,9 +153,37 @@ def test_an_outage_is_one_alert_and_one_recovery_notice(team_runtime, standin):
     periodic(team_runtime, "team-alerts")()  # the lost sends are folded into the outage
     slack.command("send 091000001 after the outage")
     wait_for(lambda: team_runtime.store.team.health().health is Health.UP)
+    periodic(team_runtime, "team-alerts").__self__.settle = 0  # as if their time had come
+    periodic(team_runtime, "team-alerts")()  # they were in the outage: not posted one by one
     wait_for(lambda: settled(team_runtime))
     texts = [as_text(p) for p in team_posts(slack)]
     outage = [t for t in texts if EN("team.todo.outage") in t]
     recovered = [t for t in texts if EN("team.todo.recovered") in t]
     assert len(outage) == 1 and len(recovered) == 1 and len(texts) == 2, texts
     assert EN("team.folded_other", count="5") in recovered[0]
+
+
+def test_a_restart_neither_repeats_the_first_look_nor_an_outages_alert(make_runtime, standin):
+    env = {"HEYNOW_NOTIFY_CHANNEL": NOTIFY, "HEYNOW_AGENDA_POLL_MINUTES": "0.0001"}
+    before = make_runtime(**env)
+    slack = Slack(before, standin, standin.url)  # type: ignore[attr-defined]
+    first_snapshot(before)
+    sim = Sim(before.simulator.url)
+    sim.fault(method="POST", path="/api/message/", status=503, count=3)
+    for n in range(3):
+        slack.command(f"send 091000001 before the restart {n}")
+    wait_for(lambda: settled(before))
+    wait_for(lambda: len(team_posts(slack)) == 1)  # the outage
+    before.close()
+
+    after = make_runtime(**env)  # the same database: the snapshot and the outage are known
+    slack = Slack(after, standin, standin.url)  # type: ignore[attr-defined]
+    add_contact(Sim(after.simulator.url), "59891000080", "Rosa")
+    periodic(after, "agenda-watch")()
+    periodic(after, "heynow-probe")()  # Hey Now answers (at start-up already): it ends
+    wait_for(lambda: len(team_posts(slack)) >= 3)
+    wait_for(lambda: settled(after))
+    texts = [as_text(p) for p in team_posts(slack)]
+    assert sum(EN("team.todo.outage") in t for t in texts) == 1
+    assert sum(EN("team.todo.recovered") in t for t in texts) == 1
+    assert sum("Rosa Nueva" in t for t in texts) == 1 and len(texts) == 3
