@@ -350,6 +350,6 @@ def team_jobs(
         wake_outbox=wake_outbox,
     )
     return [
-        Periodic("agenda-watch", watch.tick, AGENDA_LOOK_SECONDS),
+        Periodic("agenda-watch", watch.tick, min(AGENDA_LOOK_SECONDS, watch.every)),
         Periodic("team-alerts", alerts.tick, ALERTS_SECONDS),
     ]

@@ -127,6 +127,10 @@ class SimulatorApp:
             with self._lock:
                 self.faults.append({"count": 1, **body})
             return 200, {"ok": True}
+        if path == "/_sim/faults" and method == "DELETE":  # the outage is over
+            with self._lock:
+                self.faults.clear()
+            return 200, {"ok": True}
         if path == "/_sim/expire-tokens" and method == "POST":
             return 200, {"expired": self.state.expire_tokens()}
         if path == "/_sim/messages" and method == "GET":
