@@ -22,21 +22,24 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import ConfigError, Settings
+from bot.domain import PostKind
 from bot.domain.records import Message
 from bot.domain.tracking import PollPolicy
 from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.i18n import Texts, speaking
+from bot.jobs.home_refresh import HOME_REFRESH_SECONDS, HomeRefresh
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
 from bot.jobs.mass_poll import MassPoll
 from bot.jobs.mass_run import MassRun, RunPolicy
 from bot.jobs.priority import AckPriority
-from bot.jobs.scheduler import Jobs, Signal
+from bot.jobs.scheduler import Jobs, Periodic, Signal
 from bot.jobs.send_queue import SendQueue
 from bot.jobs.status_poll import StatusPoll
 from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
+from bot.services.home import Home
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
 from bot.services.mass import MassPolicy, MassSends, MassViews
@@ -52,6 +55,7 @@ from bot.simulator import (
     make_wsgi_app,
 )
 from bot.slack.explain import unrecorded_note
+from bot.slack.home_poster import HomePosts
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from bot.web.router import Router
 from handlers import register_listeners
@@ -248,6 +252,14 @@ def build_runtime(settings: Settings) -> Runtime:
         owner=owner,
         wake_outbox=wake_outbox,
     )
+    home = Home(
+        store,
+        permissions,
+        mass_enabled=settings.mass.enabled,
+        allow_self_approval=settings.mass.allow_self_approval,
+        wake_outbox=wake_outbox,
+    )
+    poster.register(PostKind.HOME, HomePosts(poster, home).deliver)
     priority = AckPriority()
     send_loop, outbox_loop, mass_loop = (
         ClaimLoop(name, step, threads=n, idle_seconds=idle, gate=priority.step)
@@ -271,6 +283,13 @@ def build_runtime(settings: Settings) -> Runtime:
         clock=sending.clock,
         mass_run=mass_run,
         mass_poll=MassPoll(store, heynow, policy, wake_outbox=wake_outbox),
+        periodic=[
+            Periodic(
+                "home-refresh",
+                HomeRefresh(home, wake_outbox=wake_outbox).run,
+                HOME_REFRESH_SECONDS,
+            ),
+        ],
     )
     bolt = App(
         client=listeners_slack,
@@ -295,6 +314,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_labels": labels,
             "slack_api_url": settings.slack_api_url,
             "mass_max_recipients": settings.mass.max_recipients,
+            "home": home,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)
