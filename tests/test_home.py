@@ -356,3 +356,20 @@ def test_a_homes_row_speaks_its_viewers_language():
     owed = home_view("U1", "open:1", 5.0, locale="es_UY", zone="America/Montevideo")
     assert owed.payload == {"locale": "es_UY", "zone": "America/Montevideo"}
     assert (owed.topic, owed.kind, owed.user) == ("home:U1", PostKind.HOME, "U1")
+
+
+def test_after_a_restart_the_refresh_goes_on_and_owes_nothing_unchanged(tmp_path):
+    before = Store(tmp_path / "restart.db")
+    service = opened(before)
+    before.db.execute("UPDATE outbox SET state = 'posted'")
+    assert HomeRefresh(service).run() == 1
+    before.db.execute("UPDATE outbox SET state = 'posted'")
+    before.close()
+    after = Store(tmp_path / "restart.db")  # the process started again
+    try:
+        refresh = HomeRefresh(home(after))
+        assert refresh.run() == 0  # its viewers are remembered, and nothing moved
+        sent_message(after, "later", at=3.0)
+        assert refresh.run() == 1
+    finally:
+        after.close()
