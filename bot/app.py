@@ -29,6 +29,7 @@ from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.i18n import Texts, speaking
 from bot.jobs.agenda_watch import AgendaWatch
+from bot.jobs.home_refresh import HOME_REFRESH_SECONDS, HomeRefresh
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
 from bot.jobs.mass_poll import MassPoll
@@ -41,6 +42,7 @@ from bot.jobs.team_alerts import TeamAlerts, probe
 from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
 from bot.services.health import HeyNowHealth
+from bot.services.home import Home
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
 from bot.services.mass import MassPolicy, MassSends, MassViews
@@ -57,6 +59,7 @@ from bot.simulator import (
     make_wsgi_app,
 )
 from bot.slack.explain import unrecorded_note
+from bot.slack.home_poster import HomePosts
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from bot.slack.team_poster import TeamPosts
 from bot.web.router import Router
@@ -257,6 +260,14 @@ def build_runtime(settings: Settings) -> Runtime:
         owner=owner,
         wake_outbox=wake_outbox,
     )
+    home = Home(
+        store,
+        permissions,
+        mass_enabled=settings.mass.enabled,
+        allow_self_approval=settings.mass.allow_self_approval,
+        wake_outbox=wake_outbox,
+    )
+    poster.register(PostKind.HOME, HomePosts(poster, home).deliver)
     priority = AckPriority()
     send_loop, outbox_loop, mass_loop = (
         ClaimLoop(name, step, threads=n, idle_seconds=idle, gate=priority.step)
@@ -276,6 +287,8 @@ def build_runtime(settings: Settings) -> Runtime:
     poster.register(PostKind.TEAM_UPDATE, team_posts.update)
     periodic = [Periodic("heynow-probe", lambda: probe(health, heynow), PROBE_SECONDS)]
     periodic += team_jobs(settings, store, heynow, health, owner, wake_outbox)
+    refresh = HomeRefresh(home, wake_outbox=wake_outbox)
+    periodic.append(Periodic("home-refresh", refresh.run, HOME_REFRESH_SECONDS))
     jobs = Jobs(
         periodic=periodic,
         store=store,
@@ -313,6 +326,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "slack_api_url": settings.slack_api_url,
             "mass_max_recipients": settings.mass.max_recipients,
             "team": TeamContacts(store, wake_outbox=wake_outbox),
+            "home": home,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)
@@ -350,6 +364,6 @@ def team_jobs(
         wake_outbox=wake_outbox,
     )
     return [
-        Periodic("agenda-watch", watch.tick, min(AGENDA_LOOK_SECONDS, watch.every)),
+        Periodic("agenda-watch", watch.tick, max(1.0, min(AGENDA_LOOK_SECONDS, watch.every))),
         Periodic("team-alerts", alerts.tick, ALERTS_SECONDS),
     ]

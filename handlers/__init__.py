@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext, Respond
 
 from bot.i18n import current, speaking
 from bot.slack.explain import oops
-from handlers import actions, commands, shortcuts, views
+from handlers import actions, commands, events, shortcuts, views
 from handlers.middleware import SeenRequests, drop_retries, provide
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def register_listeners(app: App, services: dict[str, Any]) -> None:
     actions.register(app)
     views.register(app)
     shortcuts.register(app)
+    events.register(app)
     app.error(on_error)
 
 

@@ -189,3 +189,22 @@ def new_contact_taken(contact_id: int, at: float) -> Owed:
         at,
         payload={"contact": contact_id},
     )
+
+
+def home_topic(user: str) -> str:
+    """One person's Home tab: its redraws go out one at a time, in order."""
+    return f"home:{user}"
+
+
+def home_view(user: str, version: str, at: float, *, locale: str, zone: str) -> Owed:
+    """views.publish of `user`'s Home tab, drawn when it goes out, in their language.
+    `version` says what made it owed (an open, a click, what the Home shows now), so the same
+    change owes one redraw."""
+    return Owed(
+        f"home:{user}:{version}",
+        PostKind.HOME,
+        home_topic(user),
+        at,
+        user=user,
+        payload={"locale": locale, "zone": zone},
+    )

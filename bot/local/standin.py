@@ -280,7 +280,7 @@ class SlackStandIn:
             return {"ok": True, "channel": channel, "ts": body.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
-        if method in ("views.open", "views.update", "views.push"):
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
             return {
                 "ok": True,
                 "view": {**(body.get("view") or {}), "id": f"V{self._next_ts().replace('.', '')}"},

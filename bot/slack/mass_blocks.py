@@ -156,6 +156,17 @@ def _duration(seconds: float | None) -> str:
     return plural("mass.eta.hours", round(minutes / 60))
 
 
+def buttons(request: MassRequest, progress: Progress) -> list[Block]:
+    """The buttons its state offers, as its approval post shows them (the Home tab shows the
+    same ones, so one set of handlers answers both)."""
+    return _buttons(request, progress)
+
+
+def state_line(request: MassRequest, progress: Progress, rate: float) -> str:
+    """Where it is: waiting, or its progress bar and counts, as on its approval post."""
+    return _state_line(request, progress, rate)
+
+
 def _buttons(request: MassRequest, progress: Progress) -> list[Block]:
     chosen = BUTTONS.get(request.state, ())
     if request.state is MassState.FINISHED and not progress.failed:

@@ -23,7 +23,7 @@ from bot.services.lookups import Lookups
 from bot.slack import render
 from bot.slack.explain import explain, not_a_sender, out_of_date
 from bot.slack.forms import Prefill
-from handlers.actions import mass, team
+from handlers.actions import home, mass, team
 from handlers.commands import may_send, open_form
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def register(app: App) -> None:
     app.action("follow_up")(follow_up)
     mass.register(app)
     team.register(app)
+    home.register(app)
 
 
 def turn_agenda_page(

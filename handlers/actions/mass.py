@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -17,6 +18,7 @@ from bot.i18n import say, speaking
 from bot.services.mass import Decided, MassSends, Verdict
 from bot.slack import mass_blocks, render
 from bot.slack.explain import form_unavailable, out_of_date
+from handlers.shortcuts import tell_privately
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +32,19 @@ def register(app: App) -> None:
 
 
 def decide(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     ack()
     with speaking(context["texts"]):
+        tell = _teller(body, respond, client)
         request_id = mass_blocks.request_of(action.get("value"))
         if request_id is None:
-            _tell(respond, out_of_date())
+            tell(out_of_date())
             return
         what = str(action["action_id"]).removeprefix("mass_")
         sends: MassSends = context["mass"]
@@ -48,7 +56,10 @@ def decide(
             "cancel": sends.cancel,
             "retry": sends.retry_failed,
         }[what](request_id, user)
-        _tell(respond, verdict_words(decided, what))
+        redrawn = context["home"].redraw(user, "decided")
+        if decided.verdict is Verdict.DONE and redrawn and _from_home(body):
+            return  # their Home, redrawn, shows what the click did
+        tell(verdict_words(decided, what))
 
 
 def ask_why(
@@ -89,23 +100,24 @@ def _ask(
 ) -> None:
     """The form a button asks with, to whoever may answer it; anyone else is told why not."""
     sends: MassSends = context["mass"]
+    tell = _teller(body, respond, client)
     request = sends.get(mass_blocks.request_of(action.get("value")))
     if request is None:
-        _tell(respond, out_of_date())
+        tell(out_of_date())
         return
     user = body["user"]["id"]
     if what == "reject" and not sends.permissions.may_approve(user):
-        _tell(respond, verdict_words(Decided(Verdict.NOT_APPROVER, request), what))
+        tell(verdict_words(Decided(Verdict.NOT_APPROVER, request), what))
         return
     if what == "test" and not sends.may_follow(request, user):
-        _tell(respond, verdict_words(Decided(Verdict.NOT_ALLOWED, request), what))
+        tell(verdict_words(Decided(Verdict.NOT_ALLOWED, request), what))
         return
     form = (
         mass_blocks.reject_form(request.id)
         if what == "reject"
         else mass_blocks.test_form(request.id, Channel(request.channel_id))
     )
-    _open(client, respond, body["trigger_id"], form)
+    _open(client, tell, body["trigger_id"], form)
 
 
 def verdict_words(decided: Decided, what: str) -> str:
@@ -122,15 +134,34 @@ def verdict_words(decided: Decided, what: str) -> str:
     return say(f"mass.verdict.{decided.verdict}")
 
 
-def _open(client: WebClient, respond: Respond, trigger: str, view: dict[str, Any]) -> None:
+def _open(
+    client: WebClient, tell: Callable[[str], None], trigger: str, view: dict[str, Any]
+) -> None:
     try:
         client.views_open(trigger_id=trigger, view=view)
     except SlackApiError as exc:
         logger.warning("views.open failed: %s", exc.response.get("error"))
-        _tell(respond, form_unavailable())
+        tell(form_unavailable())
 
 
-def _tell(respond: Respond, text: str) -> None:
-    respond(
-        text=text, blocks=[render.section(text)], response_type="ephemeral", replace_original=False
-    )
+def _from_home(body: dict[str, Any]) -> bool:
+    """A click on a button of the Home tab (a view), not of a message."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Callable[[str], None]:
+    """How the clicker is told: privately under the message they clicked; from the Home tab,
+    which has no response_url (nor a channel to be ephemeral in), in their DM with the app."""
+    if body.get("response_url"):
+
+        def beside_the_message(text: str) -> None:
+            respond(
+                text=text,
+                blocks=[render.section(text)],
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+        return beside_the_message
+    in_the_dm = tell_privately(client, body)
+    return lambda text: in_the_dm(text=text, blocks=[render.section(text)])

@@ -33,7 +33,7 @@ def send_this_message(
     ack()
     with speaking(context["texts"]):
         user = body["user"]["id"]
-        tell = _tell_privately(client, body)
+        tell = tell_privately(client, body)
         if not context["permissions"].may_send(user):
             refusal = not_a_sender(context["permissions"])
             tell(text=refusal, blocks=render.error(refusal))
@@ -46,10 +46,10 @@ def send_this_message(
 def new_mass_send(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     with speaking(context["texts"]):
-        open_mass_form(client, _tell_privately(client, body), body["trigger_id"], context, "")
+        open_mass_form(client, tell_privately(client, body), body["trigger_id"], context, "")
 
 
-def _tell_privately(client: WebClient, body: dict[str, Any]) -> Any:
+def tell_privately(client: WebClient, body: dict[str, Any]) -> Any:
     """A global shortcut has no response_url: a refusal goes to the person's DM."""
     user = body["user"]["id"]
 

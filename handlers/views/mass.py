@@ -172,6 +172,7 @@ def submit_rejection(
             ack(**_errors({"reason": as_plain(verdict_words(decided, "reject"), 150)}))
             return
         ack()
+        context["home"].redraw(body["user"]["id"], "decided")  # if they look at their Home
 
 
 def submit_test(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

@@ -41,7 +41,7 @@ APP_ID = "A0LISTEN"
 TWITTER = "3:1460000000000000001"  # 34 contacts in the test world: three agenda pages
 # Calls whose Block Kit payload Slack would check.
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
-VIEW_METHODS = ("views.open", "views.update", "views.push")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 
 _ids = count(1)
 
@@ -85,10 +85,11 @@ def new_trigger() -> str:
 # -- Block Kit, checked with slack_sdk's models ------------------------------------------------
 
 
-def check_blocks(blocks: Any) -> None:
-    """Every block must parse as a known slack_sdk Block and pass its validate_json()."""
+def check_blocks(blocks: Any, limit: int = 50) -> None:
+    """Every block must parse as a known slack_sdk Block and pass its validate_json(); at most
+    50 in a message, 100 in a view (a modal, a Home tab)."""
     assert isinstance(blocks, list) and blocks, f"blocks must be a non-empty list: {blocks!r}"
-    assert len(blocks) <= 50, f"{len(blocks)} blocks; Slack takes at most 50 in a message"
+    assert len(blocks) <= limit, f"{len(blocks)} blocks; Slack takes at most {limit} here"
     parsed = Block.parse_all(blocks)
     for raw, block in zip(blocks, parsed, strict=True):
         assert isinstance(block, Block), f"slack_sdk does not know this block: {raw!r}"
@@ -99,7 +100,7 @@ def check_blocks(blocks: Any) -> None:
 def check_view(view: Any) -> None:
     assert isinstance(view, dict), f"a view must be an object: {view!r}"
     View(**view).validate_json()
-    check_blocks(view["blocks"])
+    check_blocks(view["blocks"], limit=100)
 
 
 def check_call(call: SlackCall) -> None:

@@ -145,12 +145,13 @@ def test_an_outage_is_one_alert_and_one_recovery_notice(team_runtime, standin):
     slack = Slack(team_runtime, standin, standin.url)  # type: ignore[attr-defined]
     sim = Sim(team_runtime.simulator.url)
     periodic(team_runtime, "team-alerts")()  # the team begins to be told now
-    sim.fault(method="POST", path="/api/message/", status=503, count=5)
+    sim.fault(path="/api/", status=503, count=100_000)  # Hey Now is down
     for n in range(5):
         slack.command(f"send 091000001 during the outage {n}")
     wait_for(lambda: settled(team_runtime))
     assert team_runtime.store.team.health().health is Health.DOWN
     periodic(team_runtime, "team-alerts")()  # the lost sends are folded into the outage
+    httpx.delete(sim.url + "/_sim/faults").raise_for_status()  # it is back
     slack.command("send 091000001 after the outage")
     wait_for(lambda: team_runtime.store.team.health().health is Health.UP)
     periodic(team_runtime, "team-alerts").__self__.settle = 0  # as if their time had come
@@ -169,7 +170,7 @@ def test_a_restart_neither_repeats_the_first_look_nor_an_outages_alert(make_runt
     slack = Slack(before, standin, standin.url)  # type: ignore[attr-defined]
     first_snapshot(before)
     sim = Sim(before.simulator.url)
-    sim.fault(method="POST", path="/api/message/", status=503, count=3)
+    sim.fault(path="/api/", status=503, count=100_000)
     for n in range(3):
         slack.command(f"send 091000001 before the restart {n}")
     wait_for(lambda: settled(before))
