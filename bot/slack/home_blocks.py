@@ -18,6 +18,7 @@ from bot.i18n import current, plural, say
 from bot.services.home import HomeShows
 from bot.slack import mass_blocks, render
 from bot.slack.render import Block, context, escape, section, sections, shorten
+from bot.slack.team_blocks import contact_actions
 from storage.team import HealthSeen, NewContact
 
 HOME_BLOCKS_LIMIT = 100  # Slack's most for a Home tab
@@ -177,9 +178,13 @@ def _contacts(shows: HomeShows, labels: mass_blocks.Labels) -> list[Block]:
     title = section(say("home.contacts.title", count=current().number(part.total)))
     if not part.total:
         return [title, context(say("home.contacts.empty"))]
-    lines = [_contact_line(c, labels) for c in part.shown]
-    more = [say("home.contacts.more", count=current().number(part.more))] if part.more > 0 else []
-    return [title, *sections([*lines, *more])]
+    blocks = [title]
+    for contact in part.shown:  # each with the buttons of its post
+        blocks.append(section(_contact_line(contact, labels)))
+        blocks.append(contact_actions(contact.id, block_id=f"home_contact_{contact.id}"))
+    if part.more > 0:
+        blocks.append(context(say("home.contacts.more", count=current().number(part.more))))
+    return blocks
 
 
 def _contact_line(contact: NewContact, labels: mass_blocks.Labels) -> str:

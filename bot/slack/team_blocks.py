@@ -46,6 +46,18 @@ def contact_of(value: Any) -> int | None:
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
+def contact_actions(contact_id: int, block_id: str = "team_contact") -> Block:
+    """Send a message and I'll take it, for a contact nobody has taken (its post, the Home)."""
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            _button(SEND_ACTION, "team.send_button", contact_id, style="primary"),
+            _button(TAKE_ACTION, "team.take_button", contact_id),
+        ],
+    }
+
+
 def platform_name(platform: str, labels: dict[str, str]) -> str:
     if platform in labels:
         return escape(labels[platform])

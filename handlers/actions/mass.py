@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError
 from bot.heynow import Channel
 from bot.i18n import say, speaking
 from bot.services.mass import Decided, MassSends, Verdict
-from bot.slack import mass_blocks, render
+from bot.slack import mass_blocks
 from bot.slack.explain import form_unavailable, out_of_date
-from handlers.shortcuts import tell_privately
+from handlers.actions.telling import from_home, teller
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def decide(
 ) -> None:
     ack()
     with speaking(context["texts"]):
-        tell = _teller(body, respond, client)
+        tell = teller(body, respond, client)
         request_id = mass_blocks.request_of(action.get("value"))
         if request_id is None:
             tell(out_of_date())
@@ -57,7 +57,7 @@ def decide(
             "retry": sends.retry_failed,
         }[what](request_id, user)
         redrawn = context["home"].redraw(user, "decided")
-        if decided.verdict is Verdict.DONE and redrawn and _from_home(body):
+        if decided.verdict is Verdict.DONE and redrawn and from_home(body):
             return  # their Home, redrawn, shows what the click did
         tell(verdict_words(decided, what))
 
@@ -100,7 +100,7 @@ def _ask(
 ) -> None:
     """The form a button asks with, to whoever may answer it; anyone else is told why not."""
     sends: MassSends = context["mass"]
-    tell = _teller(body, respond, client)
+    tell = teller(body, respond, client)
     request = sends.get(mass_blocks.request_of(action.get("value")))
     if request is None:
         tell(out_of_date())
@@ -142,26 +142,3 @@ def _open(
     except SlackApiError as exc:
         logger.warning("views.open failed: %s", exc.response.get("error"))
         tell(form_unavailable())
-
-
-def _from_home(body: dict[str, Any]) -> bool:
-    """A click on a button of the Home tab (a view), not of a message."""
-    return (body.get("view") or {}).get("type") == "home"
-
-
-def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Callable[[str], None]:
-    """How the clicker is told: privately under the message they clicked; from the Home tab,
-    which has no response_url (nor a channel to be ephemeral in), in their DM with the app."""
-    if body.get("response_url"):
-
-        def beside_the_message(text: str) -> None:
-            respond(
-                text=text,
-                blocks=[render.section(text)],
-                response_type="ephemeral",
-                replace_original=False,
-            )
-
-        return beside_the_message
-    in_the_dm = tell_privately(client, body)
-    return lambda text: in_the_dm(text=text, blocks=[render.section(text)])

@@ -4,6 +4,7 @@ form for that client) and **I'll take it** (one taker; a second click is told wh
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,6 +16,7 @@ from bot.slack import render
 from bot.slack.explain import not_a_sender, out_of_date
 from bot.slack.forms import Prefill
 from bot.slack.team_blocks import SEND_ACTION, TAKE_ACTION, contact_of
+from handlers.actions.telling import teller
 from handlers.commands import may_send, open_form
 from storage.team import NewContact
 
@@ -27,15 +29,22 @@ def register(app: App) -> None:
 
 
 def take_contact(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     ack()
     with speaking(context["texts"]):
         user = body["user"]["id"]
-        contact = _contact(action, context, respond)
-        if contact is None or not _may_send(context, user, respond):
+        warn = teller(body, respond, client, warning=True)
+        contact = _contact(action, context, warn)
+        if contact is None or not _may_send(context, user, warn):
             return
         taken = context["team"].take(contact.id, user)
+        context["home"].redraw(user, "took")
         holder = taken.contact
         if taken.won:
             said = say("team.took_it", who=_who(contact))
@@ -45,7 +54,7 @@ def take_contact(
             by = holder.taken_by if holder else ""
             at = current().when(holder.taken_at) if holder else ""
             said = say("team.taken_by_other", who=_who(contact), user=f"<@{by}>", at=at)
-        _tell(respond, said, error=not taken.won)
+        (teller(body, respond, client) if taken.won else warn)(said)
 
 
 def send_to_contact(
@@ -59,27 +68,30 @@ def send_to_contact(
     ack()
     with speaking(context["texts"]):
         user = body["user"]["id"]
-        contact = _contact(action, context, respond)
-        if contact is None or not _may_send(context, user, respond):
+        warn = teller(body, respond, client, warning=True)
+        contact = _contact(action, context, warn)
+        if contact is None or not _may_send(context, user, warn):
             return
         prefill = Prefill(platform=PlatformRef.parse(contact.platform), client=contact.client_id)
         channel = (body.get("channel") or {}).get("id") or user
-        open_form(client, respond, body["trigger_id"], context["inputs"], channel, prefill)
+        open_form(client, _responder(warn), body["trigger_id"], context["inputs"], channel, prefill)
 
 
-def _contact(action: dict[str, Any], context: BoltContext, respond: Respond) -> NewContact | None:
+def _contact(
+    action: dict[str, Any], context: BoltContext, warn: Callable[[str], None]
+) -> NewContact | None:
     number = contact_of(action.get("value"))
     contact = context["team"].get(number) if number is not None else None
     if contact is None:
         logger.warning("A new contact's button came back naming a contact the app never posted")
-        _tell(respond, out_of_date(), error=True)
+        warn(out_of_date())
     return contact
 
 
-def _may_send(context: BoltContext, user: str, respond: Respond) -> bool:
+def _may_send(context: BoltContext, user: str, warn: Callable[[str], None]) -> bool:
     if may_send(context, user):
         return True
-    _tell(respond, not_a_sender(context["permissions"]), error=True)
+    warn(not_a_sender(context["permissions"]))
     return False
 
 
@@ -87,6 +99,6 @@ def _who(contact: NewContact) -> str:
     return render.shorten(contact.name or contact.client_id, 80)
 
 
-def _tell(respond: Respond, text: str, *, error: bool) -> None:
-    blocks = render.error(text) if error else [render.section(text)]
-    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+def _responder(warn: Callable[[str], None]) -> Any:
+    """open_form answers with respond(text=..., blocks=...): from a Home, that is the DM."""
+    return lambda *, text, **_: warn(text)

@@ -188,3 +188,27 @@ def test_a_restart_neither_repeats_the_first_look_nor_an_outages_alert(make_runt
     assert sum(EN("team.todo.outage") in t for t in texts) == 1
     assert sum(EN("team.todo.recovered") in t for t in texts) == 1
     assert sum("Rosa Nueva" in t for t in texts) == 1 and len(texts) == 3
+
+
+def test_a_new_contact_is_taken_from_the_home_tab(make_runtime, standin):
+    from tests.listeners.test_home import buttons as home_buttons
+    from tests.listeners.test_home import click_on_home, dms, homes, open_home
+
+    runtime = make_runtime(HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001")
+    slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
+    first_snapshot(runtime)
+    add_contact(Sim(runtime.simulator.url), "59891000081", "Elsa")
+    periodic(runtime, "agenda-watch")()
+    wait_for(lambda: team_posts(slack))
+    open_home(slack)
+    view = wait_for(lambda: homes(slack))[0]
+    contact = runtime.store.team.unclaimed()[0]
+    block = f"home_contact_{contact.id}"
+    assert {e["action_id"] for e in home_buttons(view)[block]} == {"team_send", "team_take"}
+    click_on_home(slack, view, block, "team_take")
+    told = wait_for(lambda: dms(standin, slack.user))
+    assert told == [EN("team.took_it", who="Elsa Nueva")]  # no response_url: in the DM
+    assert runtime.store.team.contact(contact.id).taken_by == slack.user
+    redrawn = wait_for(lambda: homes(slack)[1:])[-1]
+    assert block not in home_buttons(redrawn)  # taken: no longer waiting on the Home
+    wait_for(lambda: slack.calls("chat.update"))  # and its post says who took it
