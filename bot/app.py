@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import ConfigError, Settings
+from bot.domain import PostKind
 from bot.domain.records import Message
 from bot.domain.tracking import PollPolicy
 from bot.heynow import HeyNowClient, HeyNowError
@@ -37,6 +38,7 @@ from bot.jobs.send_queue import SendQueue
 from bot.jobs.status_poll import StatusPoll
 from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
+from bot.services.history import MessageHistory
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
 from bot.services.mass import MassPolicy, MassSends, MassViews
@@ -52,6 +54,7 @@ from bot.simulator import (
     make_wsgi_app,
 )
 from bot.slack.explain import unrecorded_note
+from bot.slack.history_poster import HistoryFiles
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from bot.web.router import Router
 from handlers import register_listeners
@@ -212,6 +215,11 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
     )
 
+    history = MessageHistory(
+        store, permissions, default_region=settings.heynow_default_region, wake_outbox=wake_outbox
+    )
+    poster.register(PostKind.HISTORY_CSV, HistoryFiles(poster, history, labels).deliver)
+
     def tell_unrecorded(message: Message, result: SendResult) -> None:
         with speaking(poster.texts_of(message)):
             poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
@@ -295,6 +303,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_labels": labels,
             "slack_api_url": settings.slack_api_url,
             "mass_max_recipients": settings.mass.max_recipients,
+            "history": history,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)

@@ -156,3 +156,17 @@ def mass_summary(request_id: int, round_: int, at: float) -> list[Owed]:
         Owed(f"q{request_id}:summary:{round_}", PostKind.MASS_SUMMARY, topic, at, payload=payload),
         Owed(f"q{request_id}:report:{round_}", PostKind.MASS_REPORT, topic, at, payload=payload),
     ]
+
+
+def history_file(request_key: str, user: str, at: float, **payload: Any) -> Owed:
+    """`/heynow history --csv`: the file, in the DM of the person who asked. Its key is the
+    command's own (Slack's retry of it owes it again: one file)."""
+    return Owed(
+        f"history:{request_key}",
+        PostKind.HISTORY_CSV,
+        f"user:{user}",
+        at,
+        channel=user,
+        user=user,
+        payload=payload,
+    )
