@@ -466,3 +466,19 @@ def test_a_file_slack_refuses_for_good_is_given_up_and_the_person_told(fresh_sto
     [told] = fresh_store.outbox.pending()
     assert told["kind"] == "dm" and told["user"] == "U1"
     assert "Slack refused the history file" in json.loads(told["payload"])["text"]
+
+
+def test_the_file_of_one_ask_is_owed_once_in_the_reader_s_language(fresh_store, service):
+    asked = service.ask("U1", "T1", days=3)
+    reader = Texts.of("es", "America/Montevideo")
+    service.owe_file(asked, "T1:trig-1", reader)
+    service.owe_file(asked, "T1:trig-1", reader)  # Slack's retry of the same command
+    [row] = fresh_store.outbox.pending()
+    assert (row["kind"], row["dedupe_key"], row["user"]) == (
+        "history_csv",
+        "history:T1:trig-1",
+        "U1",
+    )
+    payload = json.loads(row["payload"])
+    assert (payload["locale"], payload["zone"]) == ("es_UY", "America/Montevideo")
+    assert HistoryQuery.from_payload(payload) == asked and payload["until"] == NOW
