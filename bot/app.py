@@ -42,6 +42,7 @@ from bot.jobs.team_alerts import TeamAlerts, probe
 from bot.lookup_pool import LookupPool
 from bot.services.contacts import Contacts
 from bot.services.health import HeyNowHealth
+from bot.services.history import MessageHistory
 from bot.services.home import Home
 from bot.services.inputs import Inputs
 from bot.services.lookups import Lookups
@@ -59,6 +60,7 @@ from bot.simulator import (
     make_wsgi_app,
 )
 from bot.slack.explain import unrecorded_note
+from bot.slack.history_poster import HistoryFiles
 from bot.slack.home_poster import HomePosts
 from bot.slack.poster import LOOKUP_PAGES, Poster, PostPolicy
 from bot.slack.team_poster import TeamPosts
@@ -224,6 +226,11 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
     )
 
+    history = MessageHistory(
+        store, permissions, default_region=settings.heynow_default_region, wake_outbox=wake_outbox
+    )
+    poster.register(PostKind.HISTORY_CSV, HistoryFiles(poster, history, labels).deliver)
+
     def tell_unrecorded(message: Message, result: SendResult) -> None:
         with speaking(poster.texts_of(message)):
             poster.tell_directly(message, unrecorded_note(message, result.state, result.hey_id))
@@ -327,6 +334,7 @@ def build_runtime(settings: Settings) -> Runtime:
             "mass_max_recipients": settings.mass.max_recipients,
             "team": TeamContacts(store, wake_outbox=wake_outbox),
             "home": home,
+            "history": history,
         },
     )
     return Runtime(settings, store, heynow, bolt, jobs, poster, lookup_pool, priority, simulator)

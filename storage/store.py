@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage.base import Db
 from storage.database import open_database
+from storage.history import History
 from storage.home import HomeViews
 from storage.mass import MassSends
 from storage.messages import Messages
@@ -33,6 +34,7 @@ class Store:
         self.mass = MassSends(self._db)
         self.team = Team(self._db)
         self.home = HomeViews(self._db)
+        self.history = History(self._db)
 
     @property
     def write_fault(self) -> str | None:

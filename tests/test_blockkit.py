@@ -29,6 +29,7 @@ from bot.i18n import LANGUAGES, Texts, plural, say, speaking
 from bot.services.lookups import AGENDA_PAGE_SIZE, AgendaPage, StatusAnswer
 from bot.slack import forms, render
 from handlers.actions import agenda_state
+from tests.history_fakes import history_of
 from tests.listeners.harness import check_blocks, check_view
 from tests.test_render import MESSAGE
 
@@ -364,13 +365,13 @@ def test_thread_updates_for_every_reply(kind, message):
 
 
 @EXAMPLES
-@given(st.lists(messages(text=texts_up_to(300)), max_size=10))
-def test_history(sent):
+@given(st.lists(messages(text=texts_up_to(300)), max_size=20), st.booleans())
+def test_history(sent, everyone):
     sent = [replace(message, id=number) for number, message in enumerate(sent, 1)]
-    blocks = render.history(sent)
+    blocks = history_of(sent, **({"sender": None} if everyone else {}))
     assert_message(blocks)
-    for message in sent:
-        assert any(f"`#{message.id}`" in t for t in texts(blocks))
+    shown = " ".join(texts(blocks))
+    assert all(f"`#{message.id}`" in shown for message in sent[:5])
 
 
 @EXAMPLES

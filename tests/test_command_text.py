@@ -63,7 +63,7 @@ def test_a_word_with_a_colon_that_is_no_platform_is_the_client():
         ("send --no-validate", "Say who to send to"),
         ("status a b", "/heynow status ID"),
         ("contact", "/heynow contact"),
-        ("history now", "takes nothing"),
+        ("history --days 0", "from 1 to 90"),
     ],
 )
 def test_malformed_sentences_say_the_right_form(text, says):

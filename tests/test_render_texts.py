@@ -17,6 +17,7 @@ from bot.i18n import LANGUAGES, Texts, speaking
 from bot.i18n.catalog import catalogue
 from bot.services.lookups import AgendaPage, StatusAnswer
 from bot.slack import forms, render
+from tests.history_fakes import history_of
 from tests.listeners.harness import check_blocks, check_view
 from tests.test_blockkit import texts
 from tests.test_render import MESSAGE
@@ -97,15 +98,18 @@ def test_a_stuck_reply_keeps_the_channels_name_in_the_middle_of_its_sentence(spa
 
 
 def test_the_history_in_spanish(spanish):
-    blocks = render.history([MESSAGE])
+    blocks = history_of([replace(MESSAGE, posted_channel="C0SUPPORT")])
     check_blocks(blocks)
-    assert blocks[0]["text"]["text"] == "*Tus últimos mensajes*"
-    assert blocks[1]["text"]["text"] == (
-        "`#7` :heavy_check_mark::heavy_check_mark: a *&lt;!here&gt; Bob &amp; Co* (59891000001)"
-        " por WhatsApp 59899000001 · 14 nov. 2023, 19:13: &lt;@U2&gt; hello &amp; bye"
-    )
-    assert blocks[-1]["elements"][0]["text"] == "`/heynow estado ID` para ver uno de ellos."
-    assert "`/heynow enviar 091000001 ¡Hola!`" in render.history([])[0]["text"]["text"]
+    assert blocks[0]["text"]["text"] == "*Tus mensajes* · últimos 7 días"
+    assert blocks[1]["text"]["text"].splitlines() == [
+        "`#7` · 14 nov. 2023, 19:13 · a *&lt;!here&gt; Bob &amp; Co* (59891000001)"
+        " por WhatsApp 59899000001",
+        ":heavy_check_mark::heavy_check_mark: Entregado (dos ticks: en el teléfono del cliente)",
+        "> &lt;@U2&gt; hello &amp; bye",
+        "publicado en <#C0SUPPORT>",
+    ]
+    assert blocks[-1]["elements"][0]["text"].startswith("`/heynow estado ID` para seguir uno")
+    assert "No se envió nada en ese período." in history_of([])[1]["text"]["text"]
 
 
 def test_status_reports_in_spanish(spanish):
@@ -174,7 +178,7 @@ def test_the_help_in_spanish_lists_the_spanish_words(spanish):
     assert "`/heynow enviar [--sin-validar] [CANAL:PLATAFORMA] CLIENTE TEXTO`" in shown
     for usage in (
         "`/heynow estado ID`",
-        "`/heynow historial`",
+        "`/heynow historial [@persona] [CLIENTE] [--dias N] [--csv]`",
         "`/heynow contacto [CANAL:PLATAFORMA] CLIENTE`",
         "`/heynow agenda [CANAL:PLATAFORMA] [TEXTO]`",
         "`/heynow ayuda`",
@@ -182,7 +186,7 @@ def test_the_help_in_spanish_lists_the_spanish_words(spanish):
         assert usage in shown
     assert "/heynow send" not in shown and "[CHANNEL" not in shown
     assert "También valen las palabras en inglés: `send`, `status`" in shown
-    assert "`--no-validate`." in shown  # once: as the other language's word
+    assert "`--no-validate`, `--days`." in shown  # once: as the other language's words
     assert "predeterminada, `1:59899000001` (WhatsApp 59899000001)" in shown
     assert "ticks azules en WhatsApp; “Entregado” y “Visto” en Messenger y Twitter" in shown
     assert "Enviar un mensaje" in forms.help_blocks(None)[-1]["elements"][0]["text"]["text"]
@@ -196,7 +200,8 @@ def test_the_help_in_english_lists_the_english_words():
         assert f"`/heynow {word}" in shown
     assert "/heynow enviar" not in shown
     assert "The Spanish words work too: `enviar`, `estado`, `historial`, `contacto`" in shown
-    assert "`ayuda`, `--sin-validar`." in shown
+    assert "`ayuda`, `--sin-validar`, `--dias`." in shown
+    assert "`/heynow history [@person] [CLIENT] [--days N] [--csv]`" in shown
     assert "blue ticks on WhatsApp; “Delivered” and “Seen” on Messenger and Twitter" in shown
 
 

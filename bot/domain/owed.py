@@ -208,3 +208,17 @@ def home_view(user: str, version: str, at: float, *, locale: str, zone: str) -> 
         user=user,
         payload={"locale": locale, "zone": zone},
     )
+
+
+def history_file(request_key: str, user: str, at: float, **payload: Any) -> Owed:
+    """`/heynow history --csv`: the file, in the DM of the person who asked. Its key is the
+    command's own (Slack's retry of it owes it again: one file)."""
+    return Owed(
+        f"history:{request_key}",
+        PostKind.HISTORY_CSV,
+        f"user:{user}",
+        at,
+        channel=user,
+        user=user,
+        payload=payload,
+    )

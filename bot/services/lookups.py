@@ -1,4 +1,5 @@
-"""The read-only commands: status, history, contact and agenda, answered to the one who asked."""
+"""The read-only commands: status, contact and agenda, answered to the one who asked (history:
+bot.services.history)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from bot.services.tracking import Tracking
 from storage import Store
 
 AGENDA_PAGE_SIZE = 15  # a page is 3-4 blocks and well under Slack's 3000-character section limit
-HISTORY_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,6 @@ class Lookups:
         )
         message = message or self.store.messages.find_by_hey_id(typed_id)
         return message if message is not None and message.team_id == team_id else None
-
-    def history(self, team_id: str | None, user_id: str) -> list[Message]:
-        return self.store.messages.recent_for_user(team_id, user_id, HISTORY_SIZE)
 
     def contact(self, platform: str | None, client: str) -> tuple[Contact, PlatformRef]:
         ref = self.inputs.platform(platform)

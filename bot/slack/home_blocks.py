@@ -26,6 +26,7 @@ NEW_MESSAGE = "home_new_message"  # the action ids of the Home's own buttons
 NEW_MASS_SEND = "home_new_mass_send"
 TEMPLATE_LIMIT = 300  # a pending request's text, quoted
 NAME_LIMIT = 80  # a client's name or id in a line
+PREVIEW_LIMIT = 60  # a message's text, in its line
 DETAIL_LIMIT = 300  # what Hey Now last answered, when it fails
 HEALTH_EMOJI = {
     Health.UP: ":large_green_circle:",
@@ -95,9 +96,9 @@ def _health(seen: HealthSeen) -> list[Block]:
 
 def _messages(messages: tuple[Message, ...]) -> list[Block]:
     if not messages:
-        return [section(say("history.title")), context(say("home.messages.empty"))]
+        return [section(say("home.messages.title")), context(say("home.messages.empty"))]
     lines = [_message_line(m) for m in messages]
-    return [*sections([say("history.title"), *lines]), context(say("history.hint"))]
+    return [*sections([say("home.messages.title"), *lines]), context(say("home.messages.hint"))]
 
 
 def _message_line(message: Message) -> str:
@@ -107,7 +108,7 @@ def _message_line(message: Message) -> str:
         recipient=render.recipient(message, NAME_LIMIT),
         platform=render.platform_label(message),
         when=current().when(message.created_at),
-        preview=shorten(message.text, render.PREVIEW_LIMIT),
+        preview=shorten(message.text, PREVIEW_LIMIT),
         status=render.status_line(message),
     )
 

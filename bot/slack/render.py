@@ -34,7 +34,6 @@ ALT_TEXT_LIMIT = 2000
 IMAGE_URL_LIMIT = 3000
 NAME_LIMIT = 200  # a name or an id in a one-line summary: history, status, thread replies, lists
 DETAIL_LIMIT = 500  # each detail of a contact card
-PREVIEW_LIMIT = 60  # a message's text in the history
 NOTE_ROOM = 200  # of a post's budget, kept for the note that says how much of its text is not shown
 
 STATUS_EMOJI = {
@@ -412,28 +411,6 @@ def _at(key: str, at: float | None, **params: str) -> str:
     if at is None:
         return say(key, **params)
     return say(f"{key}_at", when=current().when(at), **params)
-
-
-def history(messages: list[Message]) -> list[Block]:
-    if not messages:
-        return [section(say("history.empty"))]
-    lines = [
-        say(
-            "history.line",
-            id=m.id,
-            emoji=status_emoji(m),
-            recipient=recipient(m, NAME_LIMIT),
-            platform=platform_label(m),
-            when=current().when(m.created_at),
-            preview=shorten(m.text, PREVIEW_LIMIT),
-        )
-        for m in messages
-    ]
-    return [
-        section(say("history.title")),
-        *sections(lines),
-        context(say("history.hint")),
-    ]
 
 
 def status_report(answer: StatusAnswer) -> list[Block]:

@@ -23,6 +23,7 @@ from bot.slack import render
 from bot.slack.explain import explain, form_unavailable, not_a_sender, oops, storage_down
 from bot.slack.forms import Prefill, help_blocks, send_form
 from handlers.commands import grammar
+from handlers.commands.history import answer_history
 from handlers.commands.mass import answer_mass, open_mass_form
 from storage import StorageUnavailable
 
@@ -65,6 +66,8 @@ def answer(
     elif isinstance(parsed, grammar.OpenMassForm):
         ack()
         open_mass_form(client, respond, command["trigger_id"], context, command["channel_id"])
+    elif isinstance(parsed, grammar.History):
+        answer_history(parsed, ack, command, respond, context)
     elif isinstance(parsed, grammar.MassList | grammar.MassShow | grammar.OptOut):
         ack()
         context["lookup_pool"].submit(answer_mass, parsed, command, respond, context)
@@ -140,13 +143,11 @@ def send(parsed: grammar.Send, ack: Ack, command: dict[str, Any], context: BoltC
 def look_up(
     parsed: grammar.Lookup, command: dict[str, Any], respond: Respond, lookups: Lookups
 ) -> None:
-    """status, history, contact and agenda: read-only, answered only to the caller."""
+    """status, contact and agenda: read-only, answered only to the caller."""
     team, user = command.get("team_id"), command["user_id"]
     action, subject, platform = _describe(parsed)
     try:
-        if isinstance(parsed, grammar.History):
-            body = render.history(lookups.history(team, user))
-        elif isinstance(parsed, grammar.Status):
+        if isinstance(parsed, grammar.Status):
             body = render.status_report(
                 lookups.status(team, user, parsed.platform, parsed.message_id)
             )
@@ -179,9 +180,7 @@ def _describe(parsed: grammar.Lookup) -> tuple[str, str, str | None]:
         return "status", parsed.message_id, parsed.platform
     if isinstance(parsed, grammar.ContactLookup):
         return "contact", parsed.client, parsed.platform
-    if isinstance(parsed, grammar.AgendaSearch):
-        return "agenda", parsed.query, parsed.platform
-    return "history", "", None
+    return "agenda", parsed.query, parsed.platform
 
 
 def _platform_typed(parsed: grammar.Lookup, platform: str | None) -> bool | None:

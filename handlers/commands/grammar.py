@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.domain.history import DEFAULT_DAYS, MAX_DAYS
 from bot.heynow.channels import Channel
 from bot.i18n import say
 from bot.mrkdwn import escape
@@ -52,6 +53,11 @@ OPTOUT_VERBS = {
     "lista": "list",
 }
 OPTIONS = {"--no-validate": "no-validate", "--sin-validar": "no-validate"}
+HISTORY_OPTIONS = {"--days": "days", "--dias": "days", "--días": "days", "--csv": "csv"}
+# A Slack mention as the command's text carries it (`<@U123|ana>`, `<@U123>`), or a member id
+# typed as such: with the command's should_escape off, a name picked as `@ana` may come as text.
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
+_MEMBER_ID = re.compile(r"^@?([UW][A-Z0-9]{8,})$")
 _TOKEN = re.compile(r"\s*(\S+)")
 
 ClientWords = Callable[[str | None, Sequence[str]], int]
@@ -93,7 +99,13 @@ class Status:
 
 @dataclass(frozen=True)
 class History:
-    pass
+    """Messages of the last `days` days, by `user` (a Slack id) and to `client` (as typed),
+    shown in Slack or (`csv`) sent as a file."""
+
+    user: str | None = None
+    client: str | None = None
+    days: int = DEFAULT_DAYS
+    csv: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,9 +144,9 @@ class OptOut:
     clients: str
 
 
-Lookup = Status | History | ContactLookup | AgendaSearch  # read-only, answered to the caller
+Lookup = Status | ContactLookup | AgendaSearch  # read-only, answered to the caller
 Mass = OpenMassForm | MassList | MassShow | OptOut
-Command = Help | OpenSendForm | Send | Lookup | Mass
+Command = Help | OpenSendForm | Send | Lookup | History | Mass
 
 
 def unescape_slack(text: str) -> str:
@@ -263,9 +275,62 @@ def _parse_status(rest: str) -> Command:
 
 
 def _parse_history(rest: str) -> Command:
-    if rest.strip():
-        raise CommandError(say("command.history_takes_nothing"))
-    return History()
+    """`[@user] [CLIENT] [--days N] [--csv]`, the options anywhere; CLIENT is every other
+    word (`091 000 001` is one client)."""
+    words = rest.split()
+    users: list[str] = []
+    client: list[str] = []
+    days, csv = DEFAULT_DAYS, False
+    at = 0
+    while at < len(words):
+        word = words[at]
+        option, _, value = word.partition("=")
+        if word.startswith("--"):
+            name = _history_option(option)
+            if name == "csv":
+                csv = True
+            else:
+                if not value:
+                    at += 1
+                    value = words[at] if at < len(words) else ""
+                days = _days(option, value)
+        elif (user := _user(word)) is not None:
+            users.append(user)
+        elif word.startswith("@"):
+            raise CommandError(say("command.history_not_a_member", word=escape(word)))
+        else:
+            client.append(word)
+        at += 1
+    if len(set(users)) > 1:
+        raise CommandError(say("command.history_one_person"))
+    return History(
+        user=users[0] if users else None,
+        client=" ".join(client) or None,
+        days=days,
+        csv=csv,
+    )
+
+
+def _user(word: str) -> str | None:
+    match = _MENTION.match(word) or _MEMBER_ID.match(word)
+    return match.group(1) if match else None
+
+
+def _history_option(word: str) -> str:
+    name = HISTORY_OPTIONS.get(word.lower())
+    if name is None:
+        hint = _did_you_mean(word, (o for o in HISTORY_OPTIONS if o.isascii()), "`{}`")
+        raise CommandError(
+            _sentences(say("command.history_unknown_option", word=escape(word), max=MAX_DAYS), hint)
+        )
+    return name
+
+
+def _days(option: str, value: str) -> int:
+    """The number of days, 1 to MAX_DAYS; otherwise the right form, with the option as typed."""
+    if value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= MAX_DAYS:
+        return int(value)
+    raise CommandError(say("command.history_days", option=escape(option.lower()), max=MAX_DAYS))
 
 
 def _parse_contact(rest: str) -> Command:

@@ -54,7 +54,8 @@ def test_a_person_is_answered_and_followed_in_their_language(person, slack, lang
     shown_when = replies[0].split(delivered, 1)[1].removesuffix(".")
     assert shown_when in around_now(texts), (shown_when, texts.zone)
     history = answer(slack, person, status)
-    assert history.startswith(app_says("history.title", texts=texts))
+    mine = app_says("history.scope.mine", texts=texts)
+    assert history.startswith(app_says_until("history.title", "window", texts=texts, scope=mine))
 
 
 def test_the_readers_and_the_senders_languages_are_their_own(person, slack, app):

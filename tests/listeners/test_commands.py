@@ -54,7 +54,7 @@ def test_a_word_like_no_command_gets_no_guess(slack):
             "The message has 2,001 characters; Messenger takes at most 2,000",
         ),
         ("status a b c", "Use `/heynow status ID`"),
-        ("history now", "`/heynow history` takes nothing after it."),
+        ("history --days 100", "`--days` takes a whole number of days from 1 to 90"),
         ("contact", "Use `/heynow contact [CHANNEL:PLATFORM] CLIENT`"),
     ],
 )

@@ -109,7 +109,7 @@ def test_a_senders_home_shows_their_messages_and_no_approvals(slack, standin, ru
     view = wait_for(lambda: homes(slack))[0]
     shown = json.dumps(view["blocks"], ensure_ascii=False)
     assert view["type"] == "home"
-    assert "Hola desde Home" in shown and texts("history.title") in shown
+    assert "Hola desde Home" in shown and texts("home.messages.title") in shown
     assert texts("home.button.new_message") in shown
     assert list(buttons(view)) == ["home_buttons"]  # no approvals: not an approver
     assert runtime.store.home.viewer(slack.user).locale.startswith(language)

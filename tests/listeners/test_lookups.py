@@ -114,12 +114,12 @@ def test_agenda_search_is_accent_and_case_blind(slack):
 
 
 def test_a_failing_look_up_is_answered_in_plain_words(slack, monkeypatch, caplog):
-    from bot.services.lookups import Lookups
+    from bot.services.history import MessageHistory
 
-    def broken(self, team_id, user_id):
+    def broken(self, query, size=20):
         raise RuntimeError("a bug in history")
 
-    monkeypatch.setattr(Lookups, "history", broken)
+    monkeypatch.setattr(MessageHistory, "page", broken)
     assert oops() in slack.answer("history")
     failed = [r for r in caplog.records if r.getMessage() == "/heynow history failed"]
     assert failed and failed[0].exc_info
