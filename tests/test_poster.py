@@ -4,7 +4,7 @@ import time
 
 from slack_sdk import WebClient
 
-from bot.domain import OutboxState, Reply
+from bot.domain import OutboxState, PostKind, Reply
 from bot.domain.owed import reply
 from bot.i18n import Texts
 from bot.local.standin import Fault
@@ -182,3 +182,24 @@ def test_in_a_workspace_on_the_simulator_every_post_says_so(fresh_store, slack):
     assert len(posted) == 2
     for call in posted:
         assert "no customer receives anything" in str(call.body["blocks"][-1])
+
+
+def test_a_history_file_never_uploaded_in_time_is_told_to_its_asker_in_their_language(
+    fresh_store, slack
+):
+    from bot.domain.owed import history_file
+
+    slack.inject(Fault("files.getUploadURLExternal", status=500, until=time.time() + 60))
+    fresh_store.outbox.owe(
+        history_file("T1:trig", "U7", time.time(), locale="es_UY", zone="America/Montevideo")
+    )
+    poster = make_poster(fresh_store, slack, give_up_after=0.3)
+    poster.register(
+        PostKind.HISTORY_CSV,
+        lambda row: poster.call(
+            "files_upload_v2", "channel:U7", channel="U7", content="x", filename="h.csv"
+        ),
+    )
+    drain(poster, lambda: slack.history.get("U7"))
+    [dm] = slack.history["U7"]
+    assert dm["text"].startswith(Texts.of("es")("history.csv.failed", error="\0").split("\0")[0])

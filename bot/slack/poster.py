@@ -28,7 +28,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.domain import OutboxState, PostKind, Reply, SenderNotice
 from bot.domain.owed import Owed, direct_message, sender_notice
 from bot.domain.records import Message, OutboxRow
-from bot.i18n import Texts, current, speaking
+from bot.i18n import Texts, current, say, speaking
 from bot.slack import mass_blocks, render
 from bot.slack.explain import sender_note
 from bot.slack.mass_poster import MassPosts
@@ -505,6 +505,12 @@ class Poster:
             )
         elif row.kind is PostKind.MASS_POST:
             tell = self.mass.not_posted(row)
+        elif row.kind is PostKind.HISTORY_CSV and row.user:
+            with speaking(self._texts_of_row(row)):  # the asker's language, kept with the row
+                text = say("history.csv.failed", error=error)
+            tell = direct_message(
+                f"{row.dedupe_key}:given_up", row.user, self.clock(), None, text=text
+            )
         elif row.kind is PostKind.EPHEMERAL and row.user:
             tell = direct_message(
                 f"{row.dedupe_key}:given_up",
