@@ -87,7 +87,10 @@ def command_error(text: str) -> str:
             "estado a b c",
             "Usa `/heynow estado ID`, `/heynow estado CANAL:PLATAFORMA ID` o `/heynow estado`.",
         ),
-        ("historial ahora", "`/heynow historial` no lleva nada después."),
+        (
+            "historial --dias dos",
+            "`--dias` lleva un número entero de días, de 1 a 90; por ejemplo, `--dias 30`.",
+        ),
         (
             "contacto",
             "Usa `/heynow contacto [CANAL:PLATAFORMA] CLIENTE`, por ejemplo "
