@@ -17,6 +17,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
+from bot.config import ConfigError, load_settings
 from bot.domain import MassEvent, MassState, OutboxState, PostKind
 from bot.domain.digest import (
     AgentCounts,
@@ -36,7 +37,7 @@ from bot.domain.digest import (
 from bot.domain.owed import digest as owed_digest
 from bot.heynow import Channel, PlatformRef
 from bot.i18n import Texts, speaking
-from bot.jobs.digest import DigestJob
+from bot.jobs.digest import DigestJob, digest_periodic
 from bot.local.standin import Fault
 from bot.slack import digest_blocks
 from bot.slack.digest_chart import chart_png, file_name
@@ -186,6 +187,20 @@ def test_the_job_owes_one_row_a_day_across_runs_and_restarts(fresh_store) -> Non
     clock.now = at(DAY + timedelta(days=2), 9, 0)  # down from 20:00 until two days later
     assert job().run() is None
     assert len(digest_rows(fresh_store)) == 1  # the day in between is not posted late
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, clock_time(18)), ("19:30", clock_time(19, 30)), ("off", None), ("OFF", None)],
+)
+def test_the_digest_time_is_read_and_can_be_turned_off(raw, expected, fresh_store) -> None:
+    env = {"HEYNOW_NOTIFY_CHANNEL": NOTIFY} | ({"HEYNOW_DIGEST_TIME": raw} if raw else {})
+    settings = load_settings(env, env_file=None)
+    assert settings.team.digest_time == expected
+    jobs = digest_periodic(settings, fresh_store, lambda: None)
+    assert [job.job_id for job in jobs] == ([] if expected is None else ["digest"])
+    with pytest.raises(ConfigError, match="HEYNOW_DIGEST_TIME"):
+        load_settings({"HEYNOW_DIGEST_TIME": "7pm"}, env_file=None)
 
 
 # -- the figures ---------------------------------------------------------------------------------

@@ -61,15 +61,16 @@ class DigestJob:
 def digest_periodic(
     settings: Settings, store: Store, wake_outbox: Callable[[], None]
 ) -> list[Periodic]:
-    """The digest's job, when notifications are on (HEYNOW_NOTIFY_CHANNEL); none otherwise."""
-    channel = settings.team.notify_channel
-    if channel is None:
+    """The digest's job, when notifications are on (HEYNOW_NOTIFY_CHANNEL) and the digest is
+    not turned off (HEYNOW_DIGEST_TIME=off); none otherwise."""
+    channel, at = settings.team.notify_channel, settings.team.digest_time
+    if channel is None or at is None:
         return []
     job = DigestJob(
         store,
         channel=channel,
         zone=settings.timezone,
-        at=settings.team.digest_time,
+        at=at,
         wake_outbox=wake_outbox,
     )
     return [Periodic("digest", job.run, RUN_SECONDS)]
