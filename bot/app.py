@@ -29,6 +29,7 @@ from bot.heynow import HeyNowClient, HeyNowError
 from bot.httpserver import RunningServer, start_in_thread
 from bot.i18n import Texts, speaking
 from bot.jobs.agenda_watch import AgendaWatch
+from bot.jobs.digest import digest_periodic
 from bot.jobs.home_refresh import HOME_REFRESH_SECONDS, HomeRefresh
 from bot.jobs.leases import new_owner
 from bot.jobs.loops import ClaimLoop
@@ -59,6 +60,7 @@ from bot.simulator import (
     load_config,
     make_wsgi_app,
 )
+from bot.slack.digest_poster import DigestPosts
 from bot.slack.explain import unrecorded_note
 from bot.slack.history_poster import HistoryFiles
 from bot.slack.home_poster import HomePosts
@@ -292,10 +294,13 @@ def build_runtime(settings: Settings) -> Runtime:
     team_posts = TeamPosts(poster, labels, settings.stuck_minutes)
     poster.register(PostKind.TEAM_POST, team_posts.post, posts=True)
     poster.register(PostKind.TEAM_UPDATE, team_posts.update)
+    digest = DigestPosts(poster, zone=settings.timezone, labels=labels)
+    poster.register(PostKind.DIGEST, digest.deliver, posts=True)
     periodic = [Periodic("heynow-probe", lambda: probe(health, heynow), PROBE_SECONDS)]
     periodic += team_jobs(settings, store, heynow, health, owner, wake_outbox)
     refresh = HomeRefresh(home, wake_outbox=wake_outbox)
     periodic.append(Periodic("home-refresh", refresh.run, HOME_REFRESH_SECONDS))
+    periodic += digest_periodic(settings, store, wake_outbox)
     jobs = Jobs(
         periodic=periodic,
         store=store,

@@ -63,7 +63,7 @@ class TeamSettings:
 
     notify_channel: str | None  # HEYNOW_NOTIFY_CHANNEL; unset: no notifications, no digest
     agenda_poll_minutes: float  # HEYNOW_AGENDA_POLL_MINUTES
-    digest_time: time  # HEYNOW_DIGEST_TIME, in HEYNOW_TIMEZONE
+    digest_time: time | None  # HEYNOW_DIGEST_TIME, in HEYNOW_TIMEZONE; None (`off`): no digest
 
     @property
     def enabled(self) -> bool:
@@ -409,13 +409,13 @@ def _team(env: dict[str, str]) -> TeamSettings:
         )
     raw_time = env.get("HEYNOW_DIGEST_TIME", "18:00")
     try:
-        digest_time = time.fromisoformat(raw_time)
+        digest_time = None if raw_time.lower() == "off" else time.fromisoformat(raw_time)
     except ValueError:
         raise ConfigError(
-            f"HEYNOW_DIGEST_TIME must be a time like 18:00, not {raw_time!r}"
+            f"HEYNOW_DIGEST_TIME must be a time like 18:00 (or off), not {raw_time!r}"
         ) from None
     return TeamSettings(
         notify_channel=channel or None,
         agenda_poll_minutes=_number(env, "HEYNOW_AGENDA_POLL_MINUTES", 5),
-        digest_time=digest_time.replace(second=0, microsecond=0),
+        digest_time=digest_time.replace(second=0, microsecond=0) if digest_time else None,
     )

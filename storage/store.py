@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage.base import Db
 from storage.database import open_database
+from storage.digest import Digests
 from storage.history import History
 from storage.home import HomeViews
 from storage.mass import MassSends
@@ -35,6 +36,7 @@ class Store:
         self.team = Team(self._db)
         self.home = HomeViews(self._db)
         self.history = History(self._db)
+        self.digest = Digests(self._db)
 
     @property
     def write_fault(self) -> str | None:

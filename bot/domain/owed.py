@@ -7,6 +7,7 @@ process, a poll that saw the same status again) leaves one row, and so one post.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.domain.records import Message
@@ -222,3 +223,12 @@ def history_file(request_key: str, user: str, at: float, **payload: Any) -> Owed
         user=user,
         payload=payload,
     )
+
+
+def digest(channel: str, day: date, at: float) -> Owed:
+    """The daily digest of local date `day` in HEYNOW_NOTIFY_CHANNEL. Its key is the date: owed
+    every minute after HEYNOW_DIGEST_TIME, by any number of processes and restarts, it is one
+    row, and so one post. Its own topic: a digest that waits out a failing Slack holds up no
+    other post."""
+    key = f"digest:{day.isoformat()}"
+    return Owed(key, PostKind.DIGEST, key, at, channel=channel, payload={"date": day.isoformat()})

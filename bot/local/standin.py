@@ -218,6 +218,17 @@ class SlackStandIn:
                     }
                 )
                 done.append({"id": item.get("id"), "title": item.get("title")})
+        channel = body.get("channel_id")
+        if channel and done:  # the share is a message in the channel (or thread), as in Slack
+            shared: dict[str, Any] = {
+                "ts": self._next_ts(),
+                "text": body.get("initial_comment") or "",
+                "files": [{**f, "name": self.files[str(f["id"])]["name"]} for f in done],
+            }
+            if body.get("thread_ts"):
+                shared["thread_ts"] = body["thread_ts"]
+            with self._lock:
+                self.history.setdefault(str(channel), []).append(shared)
         return {"ok": True, "files": done}
 
     def _socket_url(self, environ: dict[str, Any]) -> dict[str, Any]:

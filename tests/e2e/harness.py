@@ -210,6 +210,7 @@ def app_env(slack_url: str, sim_url: str | None, database: Path, **extra: str) -
         "HEYNOW_TIMEOUT_SECONDS": "3",
         "LOG_LEVEL": "INFO",
         "HEYNOW_LANGUAGE": "en",  # for users whose profile says no locale (most tests')
+        "HEYNOW_DIGEST_TIME": "off",  # no digest in HEYNOW_NOTIFY_CHANNEL unless a test asks
     }
     if sim_url:
         env.update(

@@ -61,6 +61,7 @@ def app_env(slack_url: str, database: Path, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "INFO",
         "HEYNOW_SIMULATOR": "true",  # a workspace on the simulator, on purpose
         "HEYNOW_LANGUAGE": "en",  # for users whose profile says no locale (most tests')
+        "HEYNOW_DIGEST_TIME": "off",  # no digest in HEYNOW_NOTIFY_CHANNEL unless a test asks
         **extra,
     }
 
