@@ -289,7 +289,12 @@ def build_runtime(settings: Settings) -> Runtime:
     wake_sends.attach(send_loop.wake)
     wake_outbox.attach(outbox_loop.wake)
     wake_mass.attach(mass_loop.wake)
-    health = HeyNowHealth(store, settings.team.notify_channel, wake_outbox=wake_outbox)
+    health = HeyNowHealth(
+        store,
+        settings.team.notify_channel,
+        wake_outbox=wake_outbox,
+        recovery_seconds=settings.team.recovery_seconds,
+    )
     heynow.observer = health
     team_posts = TeamPosts(poster, labels, settings.stuck_minutes)
     poster.register(PostKind.TEAM_POST, team_posts.post, posts=True)

@@ -63,6 +63,7 @@ class TeamSettings:
 
     notify_channel: str | None  # HEYNOW_NOTIFY_CHANNEL; unset: no notifications, no digest
     agenda_poll_minutes: float  # HEYNOW_AGENDA_POLL_MINUTES
+    recovery_seconds: float  # HEYNOW_RECOVERY_SECONDS: answering this long ends an outage
     digest_time: time | None  # HEYNOW_DIGEST_TIME, in HEYNOW_TIMEZONE; None (`off`): no digest
 
     @property
@@ -417,5 +418,6 @@ def _team(env: dict[str, str]) -> TeamSettings:
     return TeamSettings(
         notify_channel=channel or None,
         agenda_poll_minutes=_number(env, "HEYNOW_AGENDA_POLL_MINUTES", 5),
+        recovery_seconds=_number(env, "HEYNOW_RECOVERY_SECONDS", 60),
         digest_time=digest_time.replace(second=0, microsecond=0) if digest_time else None,
     )

@@ -327,6 +327,17 @@ def m008_create_team_view(db: Database) -> None:
     db.execute("CREATE INDEX idx_messages_sent_at ON messages(sent_at) WHERE sent_at IS NOT NULL")
     db.execute("CREATE INDEX idx_messages_user ON messages(slack_user, created_at)")
     db.execute("CREATE INDEX idx_messages_created ON messages(created_at)")
+    # The team's alerts look for problems of the last hour or so, every few seconds: these keep
+    # each look to the few rows that can be a problem, however long the history.
+    db.execute(
+        "CREATE INDEX idx_messages_failed ON messages(created_at) "
+        "WHERE send_state IN ('rejected', 'unknown')"
+    )
+    db.execute(
+        "CREATE INDEX idx_messages_undelivered ON messages(sent_at) "
+        "WHERE send_state = 'sent' AND status IN ('?', 'RS')"
+    )
+    db.execute("CREATE INDEX idx_mass_paused ON mass_events(at) WHERE kind = 'paused'")
 
 
 def apply(db: Database) -> int:

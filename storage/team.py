@@ -13,7 +13,7 @@ restart in the middle of it is not a second one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from storage.outbox import owe
 
 HEALTH_KEY = "heynow"
 ALERTS_SINCE_KEY = "alerts_since"  # problems before this were never the team's to be told of
+HORIZON_SECONDS = 3600  # an older problem is history, not news (notifications were off, say)
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,10 @@ class Team:
         return _health(rows[0]["value"]) if rows else HealthSeen(Health.UP, None)
 
     def change_health(
-        self, to: Health, now: float, detail: str, alert: Owed | None
+        self, to: Health, now: float, detail: str, alert: Callable[[HealthSeen], Owed | None]
     ) -> HealthSeen | None:
-        """Move Hey Now's health to `to` unless it is there already; returns what it was,
-        or None when nothing changed (then nothing is owed)."""
+        """Move Hey Now's health to `to` unless it is there already, owing `alert(what it
+        was)` in the same transaction; returns what it was, or None when nothing changed."""
         with self._db.write() as db:
             row = db.execute("SELECT value FROM team_state WHERE key = ?", [HEALTH_KEY]).fetchone()
             was = _health(row[0]) if row else HealthSeen(Health.UP, None)
@@ -136,36 +137,51 @@ class Team:
                 "changed_at = excluded.changed_at",
                 [HEALTH_KEY, value, now],
             )
-            if alert is not None:
-                owe(db, alert)
+            owed = alert(was)
+            if owed is not None:
+                owe(db, owed)
         return was
 
     # -- the agenda snapshot -----------------------------------------------------------------
 
     def claim_agenda(
-        self, platforms: Sequence[str], now: float, every: float, owner: str, lease: float
+        self,
+        platforms: Sequence[str],
+        now: float,
+        every: float,
+        owner: str,
+        lease: float,
+        gone: Callable[[str], bool] = lambda _owner: False,
     ) -> AgendaLook | None:
-        """The first of `platforms` whose agenda is due for a look and not held by a live owner."""
+        """The first of `platforms` whose agenda is due for a look and not held by a live
+        owner (a lease still running, held by a process `gone` says is dead, is free)."""
         with self._db.write() as db:
             db.conn.executemany(
                 "INSERT INTO agenda_watch (platform) VALUES (?) ON CONFLICT DO NOTHING",
                 [[p] for p in platforms],
             )
             marks = ",".join("?" * len(platforms))
-            row = db.execute(
-                f"SELECT platform, taken_at FROM agenda_watch WHERE platform IN ({marks}) "
-                "AND (taken_at IS NULL OR taken_at + ? <= ?) "
-                "AND (lease_expires IS NULL OR lease_expires <= ?) "
-                "ORDER BY COALESCE(taken_at, 0) LIMIT 1",
-                [*platforms, every, now, now],
-            ).fetchone()
-            if row is None:
+            due = db.execute(
+                f"SELECT platform, taken_at, lease_owner, lease_expires FROM agenda_watch "
+                f"WHERE platform IN ({marks}) AND (taken_at IS NULL OR taken_at + ? <= ?) "
+                "ORDER BY COALESCE(taken_at, 0)",
+                [*platforms, every, now],
+            ).fetchall()
+            free = next(
+                (
+                    row
+                    for row in due
+                    if row[3] is None or row[3] <= now or (row[2] is not None and gone(row[2]))
+                ),
+                None,
+            )
+            if free is None:
                 return None
             db.execute(
                 "UPDATE agenda_watch SET lease_owner = ?, lease_expires = ? WHERE platform = ?",
-                [owner, now + lease, row[0]],
+                [owner, now + lease, free[0]],
             )
-        return AgendaLook(row[0], first=row[1] is None)
+        return AgendaLook(free[0], first=free[1] is None)
 
     def take_in(
         self,
@@ -288,22 +304,46 @@ class Team:
     def problems(
         self, since: float, now: float, stuck_after: float, settle: float, limit: int
     ) -> list[Problem]:
-        """Problems not yet in the ledger: sends refused or whose answer was lost (`settle`
-        seconds ago at least), messages still at ? or one tick past `stuck_after`, mass sends
-        that paused themselves."""
-        params = {"since": since, "stuck": now - stuck_after, "settled": now - settle, "n": limit}
+        """Problems not yet in the ledger, of the last HORIZON_SECONDS at most: sends refused
+        or whose answer was lost (`settle` seconds after their sender was told, at least),
+        messages still at ? or one tick past `stuck_after`, mass sends that paused themselves."""
+        params = {
+            "since": max(since, now - HORIZON_SECONDS),
+            "stuck_since": max(since, now - stuck_after - HORIZON_SECONDS),
+            "stuck": now - stuck_after,
+            "settled": now - settle,
+            "n": limit,
+        }
         return [Problem(**row) for row in self._db.rows(_PROBLEMS, params)]
 
-    def told(self, problems: Iterable[Problem], now: float, posts: Iterable[Owed]) -> None:
-        """Record `problems` as dealt with and owe `posts` (none: folded into an outage)."""
-        posts = list(posts)
+    def tell(
+        self,
+        problems: Sequence[Problem],
+        now: float,
+        post: Callable[[Problem], Owed] | None,
+        rest: Callable[[int], Owed],
+        cap: int,
+    ) -> int:
+        """Record `problems` in the ledger and owe a post for each (`post` None: folded into
+        an outage), and `rest(n)` past the first `cap`. Only the problems this call records
+        are owed: two processes looking at once post each once. Returns the posts owed."""
         with self._db.write() as db:
-            db.conn.executemany(
-                "INSERT INTO team_alerts (key, at, posted) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [[p.key, now, 1 if posts else 0] for p in problems],
-            )
-            for owed in posts:
-                owe(db, owed)
+            fresh = [
+                p
+                for p in problems
+                if db.execute(
+                    "INSERT INTO team_alerts (key, at, posted) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [p.key, now, 0 if post is None else 1],
+                ).rowcount
+            ]
+            if post is None:
+                return 0
+            for problem in fresh[:cap]:
+                owe(db, post(problem))
+            if len(fresh) > cap:
+                owe(db, rest(len(fresh) - cap))
+        return min(len(fresh), cap + 1)
 
     def failed_between(self, start: float, end: float) -> int:
         """Sends refused or whose answer was lost between `start` and `end` (an outage's)."""
@@ -321,13 +361,15 @@ _PROBLEMS = """
 SELECT 'm' || m.id || ':' || m.send_state AS key, m.send_state AS notice, m.created_at AS at,
        m.id AS message_id, NULL AS request_id, COALESCE(m.error, '') AS detail
 FROM messages AS m
-WHERE m.created_at >= :since AND m.created_at <= :settled
-  AND m.send_state IN ('rejected', 'unknown')
+WHERE m.created_at >= :since AND m.send_state IN ('rejected', 'unknown')
+  AND COALESCE((SELECT MIN(o.created_at) FROM outbox AS o
+                WHERE o.message_id = m.id AND o.kind IN ('ephemeral', 'dm')), m.created_at)
+      <= :settled
   AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'm' || m.id || ':' || m.send_state)
 UNION ALL
 SELECT 'm' || m.id || ':stuck', 'stuck', m.sent_at, m.id, NULL, m.status
 FROM messages AS m
-WHERE m.sent_at >= :since AND m.sent_at <= :stuck AND m.send_state = 'sent'
+WHERE m.sent_at >= :stuck_since AND m.sent_at <= :stuck AND m.send_state = 'sent'
   AND m.status IN ('?', 'RS') AND (m.outcome IS NULL OR m.outcome = 'stuck')
   AND NOT EXISTS (SELECT 1 FROM team_alerts WHERE key = 'm' || m.id || ':stuck')
 UNION ALL

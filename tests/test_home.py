@@ -154,12 +154,14 @@ def test_runs_are_all_shown_to_approvers_and_their_own_to_requesters(store, lang
 
 
 def test_a_non_sender_gets_no_buttons_but_the_reason(store):
+    new_contact(store, 7, "Ana Pérez")  # a new client's name and number are not theirs to see
     limited = Permissions(None, senders=("U0ONLY",), platforms=())  # type: ignore[arg-type]
     shows = Home(store, limited, mass_enabled=True, allow_self_approval=False).shows(SENDER)
     view = home_blocks.home_view(shows, 10.0, LABELS, not_a_sender="Only <@U0ONLY> may send")
     check_view(view)
     assert actions(view) == {}
     assert "Only <@U0ONLY> may send" in shown(view)
+    assert "Ana Pérez" not in shown(view) and "59891000007" not in shown(view)
 
 
 def test_without_mass_sends_there_is_no_mass_button_nor_section(store, language):
@@ -172,10 +174,10 @@ def test_without_mass_sends_there_is_no_mass_button_nor_section(store, language)
 
 
 def test_hey_nows_health_is_said_with_what_it_answered(store, language):
-    store.team.change_health(Health.DOWN, 1_700_000_000.0, "<!here> timed out", None)
+    store.team.change_health(Health.DOWN, 1_700_000_000.0, "<!here> timed out", lambda _was: None)
     text = shown(view_of(store, SENDER))
     assert "&lt;!here&gt; timed out" in text and "<!here>" not in text
-    store.team.change_health(Health.REFUSED, 1_700_000_100.0, "401", None)
+    store.team.change_health(Health.REFUSED, 1_700_000_100.0, "401", lambda _was: None)
     assert "HEYNOW_PASSWORD" in shown(view_of(store, SENDER))
 
 
@@ -311,10 +313,10 @@ def test_the_fingerprint_moves_with_what_a_home_shows(store):
     new_contact(store, 1)
     after_contact = service.fingerprint(SENDER, marks())
     assert after_contact != after_status
-    store.team.change_health(Health.DOWN, 5.0, "", None)
+    store.team.change_health(Health.DOWN, 5.0, "", lambda _was: None)
     after_outage = service.fingerprint(SENDER, marks())
     assert after_outage != after_contact
-    store.team.change_health(Health.UP, 6.0, "", None)
+    store.team.change_health(Health.UP, 6.0, "", lambda _was: None)
     assert service.fingerprint(SENDER, marks()) not in (after_contact, after_outage)
     asked(store)
     assert service.fingerprint(SENDER, marks()) != after_outage

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.domain import Health, SendState, TeamNotice
 from bot.heynow.channels import PlatformRef
 from bot.heynow.client import Contact
-from bot.heynow.errors import HeyNowUnreachable
+from bot.heynow.errors import DeliveryUnknown, HeyNowUnreachable, ServerError
 from bot.i18n import Texts, speaking
 from bot.jobs.agenda_watch import MAX_POSTS, AgendaWatch
 from bot.jobs.team_alerts import MAX_POSTS as MAX_ALERTS
@@ -181,7 +181,7 @@ def health(fresh_store, clock):
     return HeyNowHealth(fresh_store, CHANNEL, wake_outbox=lambda: None, clock=clock)
 
 
-def test_an_outage_is_one_alert_however_many_calls_fail(health, fresh_store):
+def test_an_outage_is_one_alert_however_many_calls_fail(health, fresh_store, clock):
     for _ in range(FAILURES_FOR_OUTAGE - 1):
         health.failed("HTTP 503")
     assert health.seen is Health.UP and owed_posts(fresh_store) == []  # a blip is not news
@@ -190,8 +190,74 @@ def test_an_outage_is_one_alert_however_many_calls_fail(health, fresh_store):
     assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == ["outage"]
     for _ in range(5):
         health.answered()
+    clock.now += health.recovery_seconds
+    health.answered()  # answering for long enough: it is back
     notices = [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)]
     assert notices == ["outage", "recovered"]
+
+
+def test_a_hey_now_that_fails_and_answers_by_turns_is_one_outage(health, fresh_store, clock):
+    for _minute in range(10):  # a balancer with one bad node: 3 failures, then an answer
+        for _ in range(FAILURES_FOR_OUTAGE):
+            health.failed("http:503")
+        clock.now += 45
+        health.answered()
+        clock.now += 15
+    notices = [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)]
+    assert notices == ["outage"]
+
+
+def test_one_call_retried_three_times_is_one_failure(fresh_store, clock):
+    import httpx
+
+    from bot.heynow import HeyNowClient
+
+    def answer(request):
+        if request.url.path.endswith("/login"):
+            return httpx.Response(200, json={"token": "t" * 40})
+        return httpx.Response(503)
+
+    client = HeyNowClient(
+        base_url="https://heynow.test/api",
+        user="u",
+        password="p",
+        transport=httpx.MockTransport(answer),
+        backoff_seconds=0,
+    )
+    health = HeyNowHealth(fresh_store, CHANNEL, wake_outbox=lambda: None, clock=clock)
+    client.observer = health
+    with pytest.raises(ServerError):
+        client.contact(REF, "59891000001")  # three attempts at Hey Now
+    assert health.seen is Health.UP and owed_posts(fresh_store) == []
+    for _ in range(FAILURES_FOR_OUTAGE - 1):
+        with pytest.raises(ServerError):
+            client.contact(REF, "59891000001")
+    assert health.seen is Health.DOWN  # three calls
+
+
+def test_a_maintenance_page_is_a_failure_not_an_answer(fresh_store, clock):
+    import httpx
+
+    from bot.heynow import HeyNowClient
+
+    def answer(request):
+        if request.url.path.endswith("/login"):
+            return httpx.Response(200, json={"token": "t" * 40})
+        return httpx.Response(200, text="<html>Maintenance</html>")
+
+    client = HeyNowClient(
+        base_url="https://heynow.test/api",
+        user="u",
+        password="p",
+        transport=httpx.MockTransport(answer),
+    )
+    health = HeyNowHealth(fresh_store, CHANNEL, wake_outbox=lambda: None, clock=clock)
+    client.observer = health
+    for _ in range(FAILURES_FOR_OUTAGE):
+        with pytest.raises(DeliveryUnknown):
+            client.send_message(REF, "59891000001", "hola")
+    assert health.seen is Health.DOWN
+    assert fresh_store.team.health().detail == "garbage"
 
 
 def test_a_second_process_seeing_the_same_outage_owes_nothing_more(health, fresh_store, clock):
@@ -301,6 +367,8 @@ def test_failures_during_an_outage_are_folded_into_it(alerts, health, fresh_stor
     assert [json.loads(p["payload"])["notice"] for p in owed_posts(fresh_store)] == ["outage"]
     clock.now += 5
     health.answered()
+    clock.now += health.recovery_seconds
+    health.answered()
     recovered_at = clock.now
     failed_send(fresh_store, "after", SendState.REJECTED, clock.now + 1)  # after it: news
     clock.now += 2 + SETTLE_SECONDS
@@ -371,3 +439,14 @@ def test_every_team_post_is_valid_block_kit_in_both_languages(language, fresh_st
         assert text
         check(blocks)
         assert "<!channel>" not in json.dumps(blocks) and "<!here>" not in json.dumps(blocks)
+
+
+def test_a_look_held_by_a_process_that_is_gone_is_taken_over_at_once(fresh_store, clock):
+    platforms = [str(REF)]
+    held = fresh_store.team.claim_agenda(platforms, clock.now, 300, "dead:1", 600)
+    assert held is not None and held.first  # and then the process was killed mid-look
+    assert fresh_store.team.claim_agenda(platforms, clock.now + 1, 300, "me:2", 600) is None
+    taken = fresh_store.team.claim_agenda(
+        platforms, clock.now + 1, 300, "me:2", 600, gone=lambda owner: owner == "dead:1"
+    )
+    assert taken is not None and taken.platform == str(REF)

@@ -18,7 +18,10 @@ from bot.heynow import parsing
 from bot.heynow.channels import Channel, PlatformRef
 from bot.heynow.errors import (
     DeliveryUnknown,
+    HeyNowError,
+    HeyNowHTTPError,
     HeyNowTimeout,
+    HeyNowTransportError,
     HeyNowUnreachable,
     InvalidCredentials,
     ProtocolError,
@@ -125,6 +128,7 @@ class HeyNowClient:
         self._backoff_seconds = backoff_seconds
         self._token: tuple[str, float] | None = None
         self.observer: HealthObserver | None = None  # set by the wiring
+        self._depth = threading.local()  # calls within calls (a login within a send)
         self._login_lock = threading.Lock()
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
@@ -143,18 +147,17 @@ class HeyNowClient:
 
         An answer with no token-shaped token raises ProtocolError and stores nothing.
         """
-        response = self._request(
-            "POST", "login", json={"name": self._user, "password": self._password}
-        )
-        if response.status_code == 401:
-            self._tell("refused")
-            raise InvalidCredentials(401)
-        if response.status_code < 500:
-            self._tell("answered")
-        if response.status_code >= 400:  # a login answer's body is never kept: it is not shown
-            raise error_for_status(response.status_code, "")
-        self._raise_for_status(response)
-        token = parsing.parse_token(response.content)
+        with self._watched(login=True):
+            response = self._request(
+                "POST", "login", json={"name": self._user, "password": self._password}
+            )
+            if response.status_code == 401:
+                self._tell("refused")
+                raise InvalidCredentials(401)
+            if response.status_code >= 400:  # a login answer's body is never kept: not shown
+                raise error_for_status(response.status_code, "")
+            self._raise_for_status(response)
+            token = parsing.parse_token(response.content)
         expires_at = self._clock() + TOKEN_LIFETIME_SECONDS - TOKEN_RENEW_MARGIN_SECONDS
         self._token = (token, expires_at)
         if self._tokens is not None:
@@ -240,10 +243,11 @@ class HeyNowClient:
             ),
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt, self._authorised("GET", path) as response:
-                self._raise_for_status(response)
-                result = read(response)
+        with self._watched():
+            for attempt in retrying:
+                with attempt, self._authorised("GET", path) as response:
+                    self._raise_for_status(response)
+                    result = read(response)
         return result
 
     def _send(self, path: str, *, params: dict[str, str] | None, text: str) -> str:
@@ -253,6 +257,10 @@ class HeyNowClient:
         A lost answer, a 5xx, or an answer that is not the API's (a redirect, a maintenance page,
         no id) raises DeliveryUnknown, chained from the reason: Hey Now may have sent it.
         """
+        with self._watched():
+            return self._send_watched(path, params=params, text=text)
+
+    def _send_watched(self, path: str, *, params: dict[str, str] | None, text: str) -> str:
         token = self._current_token()  # a login that fails here sent nothing: its own error
         response = self._post_once(path, token, params=params, text=text)
         if response.status_code == 401:  # refused before anything happened: log in, once more
@@ -335,22 +343,43 @@ class HeyNowClient:
         try:
             with self._http.stream(method, path, **kwargs) as response:
                 logger.debug("Hey Now %s %s -> %s", method, path, response.status_code)
-                self._observe(path, response.status_code)
                 yield response
         except httpx.TimeoutException as exc:
-            self._tell("failed", "timeout")
             raise HeyNowTimeout(f"{method} {path} timed out") from exc
         except httpx.TransportError as exc:
-            self._tell("failed", type(exc).__name__)
             raise HeyNowUnreachable(f"{method} {path}: {type(exc).__name__}") from exc
 
-    def _observe(self, path: str, status: int) -> None:
-        """A 5xx is Hey Now failing; a 401 outside login is a token to renew, not news; the
-        login's own answer is told by login()."""
-        if status >= 500:
-            self._tell("failed", f"HTTP {status}")
-        elif path != "login" and status != 401:
-            self._tell("answered")
+    @contextmanager
+    def _watched(self, *, login: bool = False) -> Iterator[None]:
+        """Tell the health observer how one call went, once: its retries, and the login it may
+        need, are part of it (only the outermost call of a thread tells).
+
+        Failed: no answer, a 5xx, an answer that is not the API's (a maintenance page, a
+        redirect), or a login refused for another reason than its credentials (a 403, a 429).
+        Answered: a 2xx, or a refusal of Hey Now's own about the request (a 404: not in the
+        agenda). Refused credentials are told by login() itself."""
+        self._depth.value = getattr(self._depth, "value", 0) + 1
+        if self._depth.value == 1:
+            self._depth.failed = None  # a failure of a call within this one (its login)
+        outcome: tuple[str, ...] = ("answered",)
+        try:
+            yield
+        except InvalidCredentials:
+            outcome = ()
+            raise
+        except HeyNowHTTPError as exc:
+            if login or exc.status_code >= 500:
+                outcome = ("failed", f"http:{exc.status_code}")
+            raise
+        except (HeyNowTransportError, ProtocolError, DeliveryUnknown) as exc:
+            outcome = ("failed", _failure(exc))
+            raise
+        finally:
+            self._depth.value -= 1
+            if outcome and outcome[0] == "failed":
+                self._depth.failed = self._depth.failed or outcome
+            if self._depth.value == 0 and outcome:
+                self._tell(*(self._depth.failed or outcome))
 
     def _tell(self, what: str, *args: str) -> None:
         observer = self.observer
@@ -370,6 +399,18 @@ class HeyNowClient:
         if not response.is_success:
             location = response.headers.get("Location", "")[:200]
             raise ProtocolError(f"Hey Now answered {response.status_code} (Location {location!r})")
+
+
+def _failure(exc: HeyNowError) -> str:
+    """What went wrong, as the team's texts name it (bot.slack.team_blocks)."""
+    cause = exc.__cause__ if isinstance(exc, DeliveryUnknown) else exc
+    if isinstance(cause, HeyNowTimeout):
+        return "timeout"
+    if isinstance(cause, HeyNowTransportError):
+        return "unreachable"
+    if isinstance(cause, HeyNowHTTPError):
+        return f"http:{cause.status_code}"
+    return "garbage"
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -7,7 +7,8 @@ HEYNOW_NOTIFY_CHANNEL.
   50,000-contact agenda is never held whole, and a kill -9 mid-agenda posts no one twice.
 - One look posts at most MAX_POSTS contacts one by one; the rest are told in one post, so a
   platform that comes back with thousands of contacts does not flood the channel.
-- A platform is claimed with a lease, so two processes never compare the same agenda at once.
+- A platform is claimed with a lease, so two processes never compare the same agenda at once;
+  the lease of a process that is gone (a kill -9, a restart) is taken over at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.domain.owed import new_contact_post, team_post
 from bot.heynow import HeyNowClient, HeyNowError
 from bot.heynow.channels import PlatformRef
 from bot.heynow.client import Contact
+from bot.jobs.leases import owner_gone
 from storage import Store
 from storage.team import AgendaLook
 
@@ -57,7 +59,12 @@ class AgendaWatch:
         """Look at every platform that is due (one at a time)."""
         while self.platforms:
             look = self.store.team.claim_agenda(
-                list(self.platforms), self.clock(), self.every, self.owner, LEASE_SECONDS
+                list(self.platforms),
+                self.clock(),
+                self.every,
+                self.owner,
+                LEASE_SECONDS,
+                gone=lambda held_by: owner_gone(held_by, self.owner),
             )
             if look is None:
                 return

@@ -5,12 +5,13 @@ to HEYNOW_NOTIFY_CHANNEL with what to do.
   HEYNOW_STUCK_MINUTES; a mass send that paused itself.
 - Each is written to a ledger (team_alerts) in the transaction that owes its post, so it is
   posted once across looks, restarts and processes.
-- While Hey Now is down or refuses the credentials, the failures it causes are not posted one
-  by one: the outage's own alert covers them, and its recovery notice says how many there were.
-  A failed send is looked at SETTLE_SECONDS after it, so that the first failures of an outage
-  (before three in a row make it one) are seen as part of it.
+- While Hey Now is down or refuses the credentials, the sends it fails are not posted one by
+  one: the outage's own alert covers them, and its recovery notice says how many there were.
+  A failed send is looked at SETTLE_SECONDS after its sender was told, so that the first
+  failures of an outage (before three in a row make it one) are seen as part of it.
 - One look posts at most MAX_POSTS problems one by one, and one post for the rest.
-- Problems from before the first look with a notify channel are history, not news.
+- Problems from before the first look with a notify channel, or older than an hour (the
+  notifications were off), are history, not news.
 - Hey Now's health is probed while it is not up, so that its recovery is noticed even when
   nobody sends.
 """
@@ -33,6 +34,10 @@ logger = logging.getLogger(__name__)
 MAX_POSTS = 10  # problems posted one by one per look; beyond, one post says how many more
 LOOK_LIMIT = 500  # problems read per look; the next look takes the rest
 SETTLE_SECONDS = 30  # a failed send waits this long: is it the start of an outage?
+OUTAGE_MARGIN = 60  # sends failed this long before an outage was recognised are part of it
+# What an outage causes, and its alerts cover: a mass send pausing itself, or a message stuck,
+# is still news of its own (an approver must resume it; the client did not get it).
+OUTAGE_FAILURES = {TeamNotice.REJECTED.value, TeamNotice.UNKNOWN.value}
 
 
 class TeamAlerts:
@@ -62,17 +67,21 @@ class TeamAlerts:
         if not found:
             return
         health = self.store.team.health()
-        folded = [p for p in found if health.was_out(p.at, SETTLE_SECONDS)]
+        folded = [
+            p for p in found if p.notice in OUTAGE_FAILURES and health.was_out(p.at, OUTAGE_MARGIN)
+        ]
         if folded:
-            self.store.team.told(folded, now, [])  # the outage's alerts cover them
+            self.store.team.tell(folded, now, None, lambda _n: _never(), MAX_POSTS)
         problems = [p for p in found if p not in folded]
-        if not problems:
-            return
-        posts = [self._post(p, now) for p in problems[:MAX_POSTS]]
-        if len(problems) > MAX_POSTS:
-            posts.append(self._the_rest(problems[MAX_POSTS:], now))
-        self.store.team.told(problems, now, posts)
-        self._wake_outbox()
+        owed = self.store.team.tell(
+            problems,
+            now,
+            lambda p: self._post(p, now),
+            lambda count: self._the_rest(count, now),
+            MAX_POSTS,
+        )
+        if owed:
+            self._wake_outbox()
 
     def _post(self, problem: Problem, now: float) -> Owed:
         return team_post(
@@ -85,14 +94,14 @@ class TeamAlerts:
             detail=problem.detail,
         )
 
-    def _the_rest(self, rest: list[Problem], now: float) -> Owed:
+    def _the_rest(self, count: int, now: float) -> Owed:
         return team_post(
-            f"problems:{now:.3f}",
-            TeamNotice.MORE_PROBLEMS,
-            self.channel,
-            now,
-            count=len(rest),
+            f"problems:{now:.6f}", TeamNotice.MORE_PROBLEMS, self.channel, now, count=count
         )
+
+
+def _never() -> Owed:
+    raise AssertionError("folded problems owe nothing")
 
 
 def probe(health: HeyNowHealth, heynow: HeyNowClient) -> None:

@@ -1,9 +1,11 @@
 """Hey Now's health, from every call the app makes: one alert when an outage starts, one when
 it ends, whatever the number of calls that fail in between (or of processes that see them).
 
-The client tells this of each exchange. What it last knew is kept in memory, so a healthy call
-costs no database write; a change is one compare-and-set in storage (storage.team), which owes
-the team's alert in the same transaction.
+The client tells this of each call once (its retries are part of it). Three failed calls in a
+row are an outage; it ends when Hey Now has answered for `recovery_seconds` (60) without a
+failure, so a Hey Now that fails and answers by turns is one outage, not a post a minute.
+What it last knew is kept in memory, so a healthy call costs no database write; a change is one
+compare-and-set in storage (storage.team), which owes the team's alert in the same transaction.
 """
 
 from __future__ import annotations
@@ -39,8 +41,11 @@ class HeyNowHealth:
         *,
         wake_outbox: Callable[[], None],
         clock: Callable[[], float] = time.time,
+        recovery_seconds: float = 60.0,
     ) -> None:
         self.store = store
+        self.recovery_seconds = recovery_seconds
+        self._answering_since: float | None = None  # answers without a failure, since
         self.channel = notify_channel
         self.clock = clock
         self._wake_outbox = wake_outbox
@@ -57,11 +62,16 @@ class HeyNowHealth:
             self._failures = 0
             if self._seen is Health.UP:
                 return
+            now = self.clock()
+            self._answering_since = self._answering_since or now
+            if self._seen is Health.DOWN and now - self._answering_since < self.recovery_seconds:
+                return  # answering again, but not for long enough to say it is back
         self._change(Health.UP, "")
 
     def failed(self, why: str) -> None:
         with self._lock:
             self._failures += 1
+            self._answering_since = None
             if self._seen is not Health.UP or self._failures < FAILURES_FOR_OUTAGE:
                 return
         self._change(Health.DOWN, why)
@@ -81,15 +91,16 @@ class HeyNowHealth:
 
     def _change(self, to: Health, detail: str) -> None:
         now = self.clock()
-        was = self.store.team.health()
-        alert = self._alert(was.health, to, was.since, now, detail)
-        changed = self.store.team.change_health(to, now, detail, alert)
+        changed = self.store.team.change_health(
+            to, now, detail, lambda was: self._alert(was.health, to, was.since, now, detail)
+        )
         with self._lock:
             self._seen = to
+            self._answering_since = None
         if changed is None:
             return
         logger.warning("Hey Now is now %s (was %s) %s", to, changed.health, detail)
-        if alert is not None:
+        if NEWS.get((changed.health, to)) and self.channel:
             self._wake_outbox()
 
     def _alert(

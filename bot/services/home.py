@@ -130,20 +130,24 @@ class Home:
 
     def shows(self, user: str) -> HomeShows:
         approver = self.permissions.may_approve(user)
+        may_send = self.permissions.may_send(user)
         return HomeShows(
             user=user,
-            may_send=self.permissions.may_send(user),
+            may_send=may_send,
             approver=approver,
             mass_enabled=self.mass_enabled,
             messages=tuple(self.store.home.last_messages(user, MESSAGES_SHOWN)),
             pending=self._pending() if approver else Part((), 0),
             runs=self._runs(None if approver else user),
-            contacts=Part(
-                tuple(self.store.team.unclaimed(CONTACTS_SHOWN)),
-                self.store.team.unclaimed_count(),
-            ),
+            contacts=self._contacts() if may_send else Part((), 0),
             health=self.store.team.health(),
             allow_self_approval=self.allow_self_approval,
+        )
+
+    def _contacts(self) -> Part[NewContact]:
+        """New clients' names and numbers are for the people who may answer them."""
+        return Part(
+            tuple(self.store.team.unclaimed(CONTACTS_SHOWN)), self.store.team.unclaimed_count()
         )
 
     def _pending(self) -> Part[MassRequest]:

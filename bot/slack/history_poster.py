@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.history import HistoryQuery
-from bot.domain.owed import direct_message
 from bot.domain.records import OutboxRow
 from bot.i18n import current, plural, say
 from bot.mrkdwn import as_plain
@@ -83,18 +82,8 @@ class HistoryFiles:
         return str((opened.get("channel") or {}).get("id") or user)
 
     def _refused(self, row: OutboxRow, user: str, error: str) -> None:
+        """Giving the row up tells its asker (Poster._give_up), once."""
         logger.error("Slack refused the history file %s: %s", row.dedupe_key, error)
-        texts = current()
-        tell = direct_message(
-            f"{row.dedupe_key}:refused",
-            user,
-            self.poster.clock(),
-            None,
-            text=say("history.csv.failed", error=error),
-            locale=texts.locale,
-            zone=texts.zone,
-        )
-        self.poster.store.outbox.owe(tell)
         self.poster.give_up(row, error)
 
 

@@ -18,7 +18,7 @@ from bot.i18n import current, plural, say
 from bot.services.home import HomeShows
 from bot.slack import mass_blocks, render
 from bot.slack.render import Block, context, escape, section, sections, shorten
-from bot.slack.team_blocks import contact_actions
+from bot.slack.team_blocks import contact_actions, failure_of
 from storage.team import HealthSeen, NewContact
 
 HOME_BLOCKS_LIMIT = 100  # Slack's most for a Home tab
@@ -56,7 +56,8 @@ def home_view(
         blocks += [{"type": "divider"}, *_pending(shows, labels)]
     if shows.mass_enabled or shows.runs.total:
         blocks += [{"type": "divider"}, *_runs(shows, rate, labels)]
-    blocks += [{"type": "divider"}, *_contacts(shows, labels)]
+    if shows.may_send:  # new clients' names and numbers are for those who may answer them
+        blocks += [{"type": "divider"}, *_contacts(shows, labels)]
     if simulated:
         blocks.append(context(render.simulated_mark()))
     assert len(blocks) <= HOME_BLOCKS_LIMIT, len(blocks)  # every part is capped
@@ -90,7 +91,7 @@ def _health(seen: HealthSeen) -> list[Block]:
     since = current().when(seen.since) if seen.since else ""
     lines = [f"{HEALTH_EMOJI[seen.health]} {say(f'home.health.{seen.health}', since=since)}"]
     if seen.detail:
-        lines.append(say("home.health.detail", detail=shorten(seen.detail, DETAIL_LIMIT)))
+        lines.append(say("home.health.detail", detail=failure_of(seen.detail[:DETAIL_LIMIT])))
     return [context("\n".join(lines))]
 
 

@@ -12,6 +12,7 @@ from bot.domain.records import Message
 from bot.heynow.channels import PlatformRef
 from bot.i18n import current, plural, say
 from bot.slack.explain import explain, revive
+from bot.slack.mass_blocks import failure_words
 from bot.slack.render import (
     Block,
     context,
@@ -126,8 +127,8 @@ def send_problem(
 
 def mass_paused(request: MassRequest, detail: str) -> Drawn:
     where = f"<#{request.approval_channel}>" if request.approval_channel else ""
-    last = _last_error(detail)
-    text = say("team.mass_paused", id=request.id, where=where, error=escape(last))
+    last = failure_words(_last_error(detail))
+    text = say("team.mass_paused", id=request.id, where=where, error=last)
     return say("team.mass_paused_plain", id=request.id), [
         section(f":double_vertical_bar: {text}"),
         context(say("team.todo.mass_paused")),
@@ -145,7 +146,7 @@ def health_news(
     """Hey Now's outage and its end, or its refusal of the credentials and its end."""
     when = current().when(at)
     if notice is TeamNotice.OUTAGE:
-        text, emoji = say("team.outage", at=when, detail=escape(detail)), ":rotating_light:"
+        text, emoji = say("team.outage", at=when, detail=failure_of(detail)), ":rotating_light:"
     elif notice is TeamNotice.RECOVERED:
         minutes = current().number(max(1, round((at - (since or at)) / 60)))
         text = say("team.recovered", since=current().when(since or at), at=when, minutes=minutes)
@@ -200,3 +201,14 @@ def _last_error(detail: str) -> str:
     except ValueError:
         return detail
     return str(data.get("last_error") or "") if isinstance(data, dict) else ""
+
+
+def failure_of(detail: str) -> str:
+    """How Hey Now failed, in words (bot.heynow.client names it: timeout, unreachable,
+    http:503, garbage); anything else (a version before the words) is shown escaped."""
+    kind, _, code = detail.partition(":")
+    if kind in ("timeout", "unreachable", "garbage"):
+        return say(f"team.failure.{kind}")
+    if kind == "http" and code.isdigit():
+        return say("team.failure.http", code=code)
+    return escape(detail)

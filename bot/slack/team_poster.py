@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bot.domain import OutboxState, TeamNotice
-from bot.domain.records import OutboxRow
-from bot.jobs.team_alerts import SETTLE_SECONDS as OUTAGE_MARGIN
+from bot.domain import OutboxState, SendState, Status, TeamNotice
+from bot.domain.records import Message, OutboxRow
+from bot.jobs.team_alerts import OUTAGE_MARGIN
 from bot.slack import team_blocks
 
 if TYPE_CHECKING:
@@ -86,8 +86,8 @@ class TeamPosts:
             detail = str(payload.get("detail") or "")
             return team_blocks.mass_paused(request, detail) if request else None
         message = self.store.messages.get(int(payload.get("message") or 0))
-        if message is None or notice not in SEND_PROBLEMS:
-            return None
+        if message is None or notice not in SEND_PROBLEMS or not _still(notice, message):
+            return None  # gone, or no longer a problem (a late answer, delivered meanwhile)
         return team_blocks.send_problem(
             notice, message, self.stuck_minutes, self._failure(message.id)
         )
@@ -107,3 +107,11 @@ class TeamPosts:
                 payload = json.loads(owed.get("payload") or "{}")
                 return payload if isinstance(payload, dict) else {}
         return {}
+
+
+def _still(notice: TeamNotice, message: Message) -> bool:
+    """Whether a send is still the problem it was when the alert was owed: an unknown send
+    corrected by a late answer, or a stuck one delivered while the post waited, is not."""
+    if notice is TeamNotice.STUCK:
+        return message.send_state is SendState.SENT and message.status.rank < Status.DELIVERED.rank
+    return message.send_state.value == notice.value

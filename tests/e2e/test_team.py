@@ -34,6 +34,7 @@ def team(tmp_path, slack):
         tmp_path / "team.db",
         HEYNOW_NOTIFY_CHANNEL=NOTIFY,
         HEYNOW_AGENDA_POLL_MINUTES="0.01",
+        HEYNOW_RECOVERY_SECONDS="0.5",
     )
     app = AppProcess(tmp_path, env)
     yield app, sim

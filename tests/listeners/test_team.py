@@ -19,7 +19,11 @@ PLATFORM = "1:59899000001"
 
 @pytest.fixture
 def team_runtime(make_runtime):
-    return make_runtime(HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001")
+    return make_runtime(
+        HEYNOW_NOTIFY_CHANNEL=NOTIFY,
+        HEYNOW_AGENDA_POLL_MINUTES="0.0001",
+        HEYNOW_RECOVERY_SECONDS="0.2",
+    )
 
 
 def periodic(runtime, job_id):
@@ -165,7 +169,11 @@ def test_an_outage_is_one_alert_and_one_recovery_notice(team_runtime, standin):
 
 
 def test_a_restart_neither_repeats_the_first_look_nor_an_outages_alert(make_runtime, standin):
-    env = {"HEYNOW_NOTIFY_CHANNEL": NOTIFY, "HEYNOW_AGENDA_POLL_MINUTES": "0.0001"}
+    env = {
+        "HEYNOW_NOTIFY_CHANNEL": NOTIFY,
+        "HEYNOW_AGENDA_POLL_MINUTES": "0.0001",
+        "HEYNOW_RECOVERY_SECONDS": "0.2",
+    }
     before = make_runtime(**env)
     slack = Slack(before, standin, standin.url)  # type: ignore[attr-defined]
     first_snapshot(before)
