@@ -38,10 +38,9 @@ def take_contact(
 ) -> None:
     ack()
     with speaking(context["texts"]):
-        user = body["user"]["id"]
-        warn = teller(body, respond, client, warning=True)
-        contact = _contact(action, context, warn)
-        if contact is None or not _may_send(context, user, warn):
+        user, warn = body["user"]["id"], teller(body, respond, client, warning=True)
+        contact = _clicked_contact(action, context, user, warn)
+        if contact is None:
             return
         taken = context["team"].take(contact.id, user)
         context["home"].redraw(user, "took")
@@ -67,32 +66,30 @@ def send_to_contact(
 ) -> None:
     ack()
     with speaking(context["texts"]):
-        user = body["user"]["id"]
-        warn = teller(body, respond, client, warning=True)
-        contact = _contact(action, context, warn)
-        if contact is None or not _may_send(context, user, warn):
+        user, warn = body["user"]["id"], teller(body, respond, client, warning=True)
+        contact = _clicked_contact(action, context, user, warn)
+        if contact is None:
             return
         prefill = Prefill(platform=PlatformRef.parse(contact.platform), client=contact.client_id)
         channel = (body.get("channel") or {}).get("id") or user
         open_form(client, _responder(warn), body["trigger_id"], context["inputs"], channel, prefill)
 
 
-def _contact(
-    action: dict[str, Any], context: BoltContext, warn: Callable[[str], None]
+def _clicked_contact(
+    action: dict[str, Any], context: BoltContext, user: str, warn: Callable[[str], None]
 ) -> NewContact | None:
+    """The contact a button names, if the app posted it and the clicker may answer it; else
+    the clicker is told why not, and None."""
     number = contact_of(action.get("value"))
     contact = context["team"].get(number) if number is not None else None
     if contact is None:
         logger.warning("A new contact's button came back naming a contact the app never posted")
         warn(out_of_date())
+        return None
+    if not may_send(context, user):
+        warn(not_a_sender(context["permissions"]))
+        return None
     return contact
-
-
-def _may_send(context: BoltContext, user: str, warn: Callable[[str], None]) -> bool:
-    if may_send(context, user):
-        return True
-    warn(not_a_sender(context["permissions"]))
-    return False
 
 
 def _who(contact: NewContact) -> str:

@@ -220,3 +220,17 @@ def test_a_new_contact_is_taken_from_the_home_tab(make_runtime, standin):
     redrawn = wait_for(lambda: homes(slack)[1:])[-1]
     assert block not in home_buttons(redrawn)  # taken: no longer waiting on the Home
     wait_for(lambda: slack.calls("chat.update"))  # and its post says who took it
+
+
+def test_someone_who_may_not_send_cannot_take_a_contact(make_runtime, standin):
+    runtime = make_runtime(
+        HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001", HEYNOW_SENDERS="U0ONLY"
+    )
+    slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
+    first_snapshot(runtime)
+    add_contact(Sim(runtime.simulator.url), "59891000082", "Olga")
+    periodic(runtime, "agenda-watch")()
+    post = wait_for(lambda: team_posts(slack))[0]
+    ack = slack.click(buttons(post)["team_take"], block_id="team_contact")
+    assert "U0ONLY" in slack.response(ack.ref)["text"]
+    assert runtime.store.team.unclaimed_count() == 1  # nobody took it
