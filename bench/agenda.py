@@ -123,8 +123,8 @@ def main() -> None:
         sys.exit(1)
 
 
-def diff(contacts: int) -> bool:
-    """The second look at a `contacts`-contact agenda with 100 new ones; True if missed."""
+def serve() -> tuple[Server, HeyNowClient]:
+    """A Hey Now in memory, and the app's client of it."""
     server = Server()
     client = HeyNowClient(
         base_url="https://heynow.test/api",
@@ -132,6 +132,12 @@ def diff(contacts: int) -> bool:
         password="bench",
         transport=httpx.MockTransport(server),
     )
+    return server, client
+
+
+def diff(contacts: int) -> bool:
+    """The second look at a `contacts`-contact agenda with 100 new ones; True if missed."""
+    server, client = serve()
     client.agenda_batches(REF, lambda _batch: None)  # warm up: login and imports
     before, _ = agenda_body(0, contacts)
     after, total = agenda_body(0, contacts + NEW_CONTACTS)
@@ -194,13 +200,7 @@ def report(rows: list[tuple[str, str]]) -> None:
 
 def parse(megabytes: float) -> bool:
     """agenda() on a `megabytes` MB agenda: its memory against the contacts'; True if missed."""
-    server = Server()
-    client = HeyNowClient(
-        base_url="https://heynow.test/api",
-        user="bench",
-        password="bench",
-        transport=httpx.MockTransport(server),
-    )
+    server, client = serve()
     client.agenda(REF)  # warm up: login, imports and httpx's first allocations are not measured
     server.body, count = agenda_body(megabytes)
 

@@ -48,6 +48,13 @@ def add_contact(sim: Sim, client_id: str, first_name: str) -> None:
     ).raise_for_status()
 
 
+def writes_for_the_first_time(runtime, client_id: str, first_name: str) -> None:
+    """After the first look: a client writes to the platform, and the app looks again."""
+    first_snapshot(runtime)
+    add_contact(Sim(runtime.simulator.url), client_id, first_name)
+    periodic(runtime, "agenda-watch")()
+
+
 def buttons(post: dict) -> dict[str, dict]:
     actions = next(b for b in post["blocks"] if b["type"] == "actions")
     return {e["action_id"]: e for e in actions["elements"]}
@@ -79,9 +86,7 @@ def test_a_new_contact_is_posted_once_with_buttons_and_the_first_look_posts_noth
 def test_ill_take_it_twice_by_two_people_leaves_one_taker(team_runtime, standin):
     slack = Slack(team_runtime, standin, standin.url)  # type: ignore[attr-defined]
     other = Slack(team_runtime, standin, standin.url)  # type: ignore[attr-defined]
-    first_snapshot(team_runtime)
-    add_contact(Sim(team_runtime.simulator.url), "59891000078", "Marta")
-    periodic(team_runtime, "agenda-watch")()
+    writes_for_the_first_time(team_runtime, "59891000078", "Marta")
     post = wait_for(lambda: team_posts(slack))[0]
 
     mine = slack.click(buttons(post)["team_take"], block_id="team_contact")
@@ -120,9 +125,7 @@ def test_the_team_channel_speaks_heynow_language(make_runtime, standin):
         HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001", HEYNOW_LANGUAGE="es"
     )
     slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
-    first_snapshot(runtime)
-    add_contact(Sim(runtime.simulator.url), "59891000079", "Ana")
-    periodic(runtime, "agenda-watch")()
+    writes_for_the_first_time(runtime, "59891000079", "Ana")
     post = wait_for(lambda: team_posts(slack))[0]
     assert ES("team.send_button") in {b["text"]["text"] for b in buttons(post).values()}
     assert ES(
@@ -204,9 +207,7 @@ def test_a_new_contact_is_taken_from_the_home_tab(make_runtime, standin):
 
     runtime = make_runtime(HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001")
     slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
-    first_snapshot(runtime)
-    add_contact(Sim(runtime.simulator.url), "59891000081", "Elsa")
-    periodic(runtime, "agenda-watch")()
+    writes_for_the_first_time(runtime, "59891000081", "Elsa")
     wait_for(lambda: team_posts(slack))
     open_home(slack)
     view = wait_for(lambda: homes(slack))[0]
@@ -227,9 +228,7 @@ def test_someone_who_may_not_send_cannot_take_a_contact(make_runtime, standin):
         HEYNOW_NOTIFY_CHANNEL=NOTIFY, HEYNOW_AGENDA_POLL_MINUTES="0.0001", HEYNOW_SENDERS="U0ONLY"
     )
     slack = Slack(runtime, standin, standin.url)  # type: ignore[attr-defined]
-    first_snapshot(runtime)
-    add_contact(Sim(runtime.simulator.url), "59891000082", "Olga")
-    periodic(runtime, "agenda-watch")()
+    writes_for_the_first_time(runtime, "59891000082", "Olga")
     post = wait_for(lambda: team_posts(slack))[0]
     ack = slack.click(buttons(post)["team_take"], block_id="team_contact")
     assert "U0ONLY" in slack.response(ack.ref)["text"]
